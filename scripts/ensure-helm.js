@@ -84,7 +84,9 @@ function extractEntry(zipPath, entryName) {
       else if (method === 8) data = zlib.inflateRawSync(raw);
       else throw new Error(`${zipPath}: ${entryName} uses unsupported compression ${method}`);
       if (data.length !== uncompressedSize) {
-        throw new Error(`${zipPath}: ${entryName} inflated to ${data.length}, expected ${uncompressedSize}`);
+        throw new Error(
+          `${zipPath}: ${entryName} inflated to ${data.length}, expected ${uncompressedSize}`,
+        );
       }
       return data;
     }
