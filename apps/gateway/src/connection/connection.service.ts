@@ -1,0 +1,187 @@
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import WebSocket from 'ws';
+import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
+import { CloseCode, parseClientFrame, SessionLimits, step } from '@herald/protocol';
+import { Logger } from '@herald/observability';
+import { UserRepository } from '@herald/storage';
+import { RedeliveryQueue } from '@herald/redelivery';
+import { AckHandler } from '../handlers/ack.handler';
+import { HelloHandler } from '../handlers/hello.handler';
+import { RegisterHandler } from '../handlers/register.handler';
+import { GATEWAY_LOGGER } from '../gateway.tokens';
+import { attach, Connection, connectionOf } from './connection';
+import { ConnectionRegistry } from './connection-registry';
+
+/**
+ * Accepts sockets, turns their frames into protocol steps, and runs the one timer wheel of the
+ * node (hello deadlines, keep-alive pings, hand-over of unacknowledged updates to the worker).
+ */
+@Injectable()
+export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
+  private readonly limits: SessionLimits;
+  private wheel: NodeJS.Timeout | null = null;
+  private lastKeepalive = Date.now();
+  /** Set while draining: new sockets are turned away, closed sockets keep their route. */
+  draining = false;
+
+  // Shared listeners: `this` is the socket, so no closure is allocated per connection.
+  private readonly onMessage: (this: WebSocket, data: WebSocket.RawData, isBinary: boolean) => void;
+  private readonly onClose: (this: WebSocket) => void;
+  private readonly onPong: (this: WebSocket) => void;
+  private readonly onError: (this: WebSocket, err: Error) => void;
+
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(GATEWAY_LOGGER) private readonly log: Logger,
+    private readonly registry: ConnectionRegistry,
+    private readonly hello: HelloHandler,
+    private readonly registrations: RegisterHandler,
+    private readonly acks: AckHandler,
+    private readonly users: UserRepository,
+    private readonly redelivery: RedeliveryQueue,
+  ) {
+    this.limits = { clientPingMinIntervalMs: config.CLIENT_PING_MIN_INTERVAL_MS };
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const service = this;
+    this.onMessage = function (data, isBinary) {
+      const conn = connectionOf(this);
+      if (conn) service.receive(conn, data, isBinary);
+    };
+    this.onClose = function () {
+      const conn = connectionOf(this);
+      if (conn) service.closed(conn);
+    };
+    this.onPong = function () {
+      const conn = connectionOf(this);
+      if (conn) conn.alive = true;
+    };
+    this.onError = function (err) {
+      service.log.debug({ err: err.message }, 'socket error');
+    };
+  }
+
+  onModuleInit(): void {
+    this.wheel = setInterval(() => this.tick(Date.now()), 1000);
+    this.wheel.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.wheel) clearInterval(this.wheel);
+  }
+
+  accept(ws: WebSocket, req: IncomingMessage): void {
+    const conn = new Connection(ws, Date.now(), req.socket.remoteAddress ?? '');
+    attach(ws, conn);
+    ws.on('message', this.onMessage);
+    ws.on('close', this.onClose);
+    ws.on('pong', this.onPong);
+    ws.on('error', this.onError);
+    this.registry.add(conn);
+    if (this.draining) this.registry.close(conn, CloseCode.GOING_AWAY, 'node draining');
+  }
+
+  private receive(conn: Connection, data: WebSocket.RawData, isBinary: boolean): void {
+    if (conn.closed) return;
+    if (isBinary) {
+      this.registry.close(conn, CloseCode.UNSUPPORTED_DATA, 'binary frames are not supported');
+      return;
+    }
+    const text = data.toString();
+    if (conn.inbox) {
+      conn.inbox.push(text);
+      return;
+    }
+    conn.inbox = [text];
+    void this.drainInbox(conn);
+  }
+
+  /** Frames of one connection are handled one after the other, each with its I/O finished. */
+  private async drainInbox(conn: Connection): Promise<void> {
+    while (conn.inbox && conn.inbox.length && !conn.closed) {
+      const text = conn.inbox.shift() as string;
+      try {
+        await this.handle(conn, text);
+      } catch (err) {
+        this.log.error({ err: (err as Error).message }, 'frame handling failed');
+        this.registry.close(conn, CloseCode.INTERNAL_ERROR, 'internal error');
+      }
+    }
+    conn.inbox = null;
+  }
+
+  private async handle(conn: Connection, text: string): Promise<void> {
+    const s = step(conn, parseClientFrame(text), Date.now(), this.limits);
+    switch (s.do) {
+      case 'close':
+        this.registry.close(conn, s.code, s.reason, s.reply);
+        return;
+      case 'reply':
+        this.registry.send(conn, s.frame);
+        return;
+      case 'hello':
+        return this.hello.handle(conn, s.frame);
+      case 'register':
+        return this.registrations.register(conn, s.channelID);
+      case 'unregister':
+        return this.registrations.unregister(conn, s.channelID);
+      case 'ack':
+        return this.acks.ack(conn, s.updates);
+      case 'nack':
+      case 'broadcast-subscribe':
+      case 'nothing':
+        return;
+    }
+  }
+
+  private closed(conn: Connection): void {
+    conn.closed = true;
+    conn.inbox = null;
+    const wasHolder = this.registry.remove(conn);
+    // Clear the route so the ingress knows at once the client is offline. While draining we skip
+    // it (the herd of closes would all hit Redis at once; a stale route is found and cleared by
+    // the first notification that reaches no subscriber).
+    if (wasHolder && conn.epoch && !this.draining) {
+      this.users
+        .releaseRoute(conn.uaid as string, this.config.NODE_ID, conn.epoch)
+        .catch(() => undefined);
+    }
+  }
+
+  private tick(now: number): void {
+    for (const conn of this.registry.awaitingHello) {
+      if (now - conn.connectedAt < this.config.HELLO_TIMEOUT_MS) continue;
+      this.registry.awaitingHello.delete(conn);
+      if (!conn.helloDone)
+        this.registry.close(conn, CloseCode.POLICY_VIOLATION, 'no hello in time');
+    }
+    const handOver = [];
+    for (const conn of this.registry.awaitingAck) {
+      if (conn.closed || conn.unackedSince <= 0) {
+        this.registry.awaitingAck.delete(conn);
+      } else if (now - conn.unackedSince >= this.config.REDELIVERY_DELAY_MS) {
+        this.registry.awaitingAck.delete(conn);
+        conn.unackedSince = -1;
+        handOver.push({ uaid: conn.uaid as string, epoch: conn.epoch, attempt: 1 });
+      }
+    }
+    if (handOver.length) {
+      this.redelivery
+        .schedule(handOver)
+        .catch((err: Error) =>
+          this.log.warn({ err: err.message }, 'could not schedule redelivery'),
+        );
+    }
+    if (now - this.lastKeepalive >= this.config.KEEPALIVE_INTERVAL_MS) {
+      this.lastKeepalive = now;
+      for (const conn of this.registry.all) {
+        if (!conn.alive) {
+          conn.ws.terminate();
+          continue;
+        }
+        conn.alive = false;
+        if (conn.ws.readyState === WebSocket.OPEN) conn.ws.ping();
+      }
+    }
+  }
+}

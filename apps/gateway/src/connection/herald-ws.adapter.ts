@@ -1,0 +1,40 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { WsAdapter } from '@nestjs/platform-ws';
+import type { ServerOptions } from 'ws';
+
+/** Firefox offers this subprotocol; select it when offered, never require it. */
+export const PUSH_SUBPROTOCOL = 'push-notification';
+
+/**
+ * Nest's ws adapter, trimmed for a node holding tens of thousands of idle sockets: no per-socket
+ * rxjs message pipeline (frames go straight to the protocol state machine), no
+ * permessage-deflate (its zlib context costs ~300 KB per socket), and a frame size limit.
+ */
+export class HeraldWsAdapter extends WsAdapter {
+  constructor(
+    app: INestApplicationContext,
+    private readonly wsOptions: ServerOptions,
+  ) {
+    super(app);
+  }
+
+  override create(port: number, options: Record<string, unknown> = {}) {
+    return super.create(port, {
+      ...options,
+      ...this.wsOptions,
+      perMessageDeflate: false,
+      handleProtocols: (protocols: Set<string>) =>
+        protocols.has(PUSH_SUBPROTOCOL) ? PUSH_SUBPROTOCOL : false,
+    });
+  }
+
+  override bindMessageHandlers(): void {
+    // Frames are read by ConnectionService; Nest's {event, data} routing does not apply.
+  }
+
+  override bindErrorHandler(server: { on(event: string, cb: (err: Error) => void): void }) {
+    // Per-socket errors are handled by ConnectionService without a closure per socket.
+    server.on('error', () => undefined);
+    return server;
+  }
+}

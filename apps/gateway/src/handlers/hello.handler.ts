@@ -1,0 +1,145 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
+import {
+  CloseCode,
+  compareVersions,
+  HelloFrame,
+  helloReply,
+  notificationBatch,
+  redactUaid,
+  statusReply,
+  VersionUpdate,
+} from '@herald/protocol';
+import {
+  ChannelRepository,
+  HelloResult,
+  NodeMessage,
+  RouteBus,
+  UserRepository,
+} from '@herald/storage';
+import { Logger, metrics } from '@herald/observability';
+import { WakeupPolicy } from '@herald/wakeup';
+import { Connection } from '../connection/connection';
+import { ConnectionRegistry } from '../connection/connection-registry';
+import { GATEWAY_LOGGER } from '../gateway.tokens';
+
+/**
+ * hello: take ownership of the UAID (or issue a new one), close the connection it replaces on
+ * whichever node holds it, answer, then send every pending latest version at once.
+ */
+@Injectable()
+export class HelloHandler {
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(GATEWAY_LOGGER) private readonly log: Logger,
+    private readonly registry: ConnectionRegistry,
+    private readonly users: UserRepository,
+    private readonly channels: ChannelRepository,
+    private readonly bus: RouteBus,
+    private readonly wakeup: WakeupPolicy,
+  ) {}
+
+  async handle(conn: Connection, frame: HelloFrame): Promise<void> {
+    if (this.registry.size > this.config.MAX_CONNECTIONS) {
+      metrics.hellos.inc({ result: 'rejected' });
+      this.registry.close(
+        conn,
+        CloseCode.TRY_AGAIN_LATER,
+        'overloaded',
+        statusReply('hello', 503, 'overloaded'),
+      );
+      return;
+    }
+    const given = frame.uaid;
+    // Claim the UAID locally before Redis does: a notification published the instant the hello
+    // script ran must find this connection (it is buffered in `early` until the reply is out).
+    let older: Connection | undefined;
+    if (given) {
+      older = this.registry.claim(given, conn);
+      conn.uaid = given;
+    }
+    conn.early = [];
+    let result: HelloResult;
+    try {
+      result = await this.users.hello({
+        uaid: given,
+        nodeId: this.config.NODE_ID,
+        proto: conn.mode,
+        wakeup: frame.wakeup ? this.wakeup.admit(frame.wakeup.ip, frame.wakeup.port) : null,
+        channelIDs: conn.mode === 'simplepush' ? frame.channelIDs : null,
+      });
+    } catch (err) {
+      if (given) this.registry.unclaim(given, conn, older);
+      conn.uaid = null;
+      conn.early = null;
+      metrics.hellos.inc({ result: 'rejected' });
+      this.log.warn({ err: (err as Error).message }, 'hello failed: storage unavailable');
+      this.registry.close(
+        conn,
+        CloseCode.TRY_AGAIN_LATER,
+        'storage unavailable',
+        statusReply('hello', 503, 'service unavailable'),
+      );
+      return;
+    }
+    if (conn.closed) return;
+
+    if (given && result.uaid !== given) {
+      this.registry.unclaim(given, conn, older);
+      older = undefined;
+    }
+    conn.uaid = result.uaid;
+    conn.epoch = result.epoch;
+    this.registry.awaitingHello.delete(conn);
+    this.registry.claim(result.uaid, conn);
+    if (older) {
+      metrics.ghostsClosed.inc();
+      this.registry.close(older, CloseCode.REPLACED, 'replaced by a newer connection');
+    }
+    if (result.previous && result.previous.nodeId !== this.config.NODE_ID) {
+      const kick: NodeMessage = { t: 'kick', uaid: result.uaid, epoch: result.previous.epoch };
+      this.bus.publish(result.previous.nodeId, kick).catch(() => undefined);
+    }
+    metrics.hellos.inc({ result: result.isNew ? 'new' : 'existing' });
+    this.registry.send(
+      conn,
+      helloReply({ uaid: result.uaid, status: 200, useWebpush: conn.mode === 'webpush' }),
+    );
+
+    const updates = mergeEarly(result.pending, conn.early, conn.epoch);
+    conn.early = null;
+    if (updates.length && this.registry.send(conn, notificationBatch(updates))) {
+      metrics.delivered.inc({ path: 'resync' }, updates.length);
+      this.registry.armRedelivery(conn, Date.now());
+    }
+    if (result.dropped.length || result.restored.length) {
+      this.channels
+        .settleReconcile(result.uaid, result.dropped, result.restored)
+        .then((lost) => {
+          if (lost.length)
+            this.log.info(
+              { uaid: redactUaid(result.uaid), lost: lost.length },
+              'channels owned elsewhere were not restored',
+            );
+        })
+        .catch((err: Error) => this.log.warn({ err: err.message }, 'reconcile settle failed'));
+    }
+  }
+}
+
+/** Pending versions plus notifications that arrived during hello, newest per channel. */
+function mergeEarly(
+  pending: VersionUpdate[],
+  early: unknown[] | null,
+  epoch: string,
+): VersionUpdate[] {
+  if (!early || !early.length) return pending;
+  const latest = new Map(pending.map((u) => [u.channelID, u.version]));
+  for (const m of early as NodeMessage[]) {
+    if (m.t !== 'notify' || m.epoch !== epoch) continue;
+    const have = latest.get(m.update.channelID);
+    if (have === undefined || compareVersions(m.update.version, have) > 0)
+      latest.set(m.update.channelID, m.update.version);
+  }
+  return [...latest].map(([channelID, version]) => ({ channelID, version }));
+}

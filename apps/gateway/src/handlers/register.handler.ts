@@ -1,0 +1,82 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
+import { CloseCode, registerReply, unregisterReply } from '@herald/protocol';
+import { ChannelRepository } from '@herald/storage';
+import { EndpointTokenCodec } from '@herald/tokens';
+import { Logger, metrics } from '@herald/observability';
+import { Connection } from '../connection/connection';
+import { ConnectionRegistry } from '../connection/connection-registry';
+import { GATEWAY_LOGGER } from '../gateway.tokens';
+
+/** register / unregister: channel ownership in Redis, endpoints as authenticated tokens. */
+@Injectable()
+export class RegisterHandler {
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(GATEWAY_LOGGER) private readonly log: Logger,
+    private readonly registry: ConnectionRegistry,
+    private readonly channels: ChannelRepository,
+    private readonly tokens: EndpointTokenCodec,
+  ) {}
+
+  async register(conn: Connection, channelID: string): Promise<void> {
+    const uaid = conn.uaid as string;
+    let reply: string;
+    try {
+      const result = await this.channels.register(
+        uaid,
+        channelID,
+        this.config.MAX_CHANNELS_PER_UAID,
+      );
+      switch (result) {
+        case 'ok': {
+          const token = this.tokens.encode({ kind: 'simplepush', uaid, channelID });
+          reply = registerReply(channelID, 200, `${this.config.PUBLIC_URL}/update/${token}`);
+          break;
+        }
+        case 'conflict':
+          reply = registerReply(
+            channelID,
+            409,
+            undefined,
+            'channelID is registered by another UAID',
+          );
+          break;
+        case 'limit':
+          reply = registerReply(
+            channelID,
+            413,
+            undefined,
+            `at most ${this.config.MAX_CHANNELS_PER_UAID} channels per UAID`,
+          );
+          break;
+        case 'unknown-user':
+          // The server lost this UAID: reconnecting gets a new one, and the client re-registers.
+          metrics.registrations.inc({ status: '410' });
+          this.registry.close(
+            conn,
+            CloseCode.TRY_AGAIN_LATER,
+            'UAID lost, reconnect',
+            registerReply(channelID, 410, undefined, 'UAID unknown'),
+          );
+          return;
+      }
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'register failed');
+      reply = registerReply(channelID, 500, undefined, 'internal error');
+    }
+    metrics.registrations.inc({ status: /"status":(\d+)/.exec(reply)?.[1] ?? '500' });
+    this.registry.send(conn, reply);
+  }
+
+  async unregister(conn: Connection, channelID: string): Promise<void> {
+    try {
+      await this.channels.unregister(conn.uaid as string, channelID);
+      metrics.unregistrations.inc();
+      this.registry.send(conn, unregisterReply(channelID, 200));
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'unregister failed');
+      this.registry.send(conn, unregisterReply(channelID, 500, 'internal error'));
+    }
+  }
+}

@@ -1,0 +1,76 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
+import { CloseCode, notificationBatch } from '@herald/protocol';
+import { Logger, metrics } from '@herald/observability';
+import { NodeMessage, NodeRepository, RouteBus } from '@herald/storage';
+import { ConnectionRegistry } from '../connection/connection-registry';
+import { GATEWAY_LOGGER } from '../gateway.tokens';
+
+/**
+ * This node's link to the cluster: its pub/sub channel (notifications, kicks, redeliveries for
+ * the clients it holds) and its heartbeat in the node registry.
+ */
+@Injectable()
+export class NodeLinkService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private heartbeat: NodeJS.Timeout | null = null;
+
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(GATEWAY_LOGGER) private readonly log: Logger,
+    private readonly registry: ConnectionRegistry,
+    private readonly bus: RouteBus,
+    private readonly nodes: NodeRepository,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.bus.listen(this.config.NODE_ID, (m) => this.deliver(m));
+    await this.nodes.heartbeat(this.config.NODE_ID);
+    this.heartbeat = setInterval(() => {
+      this.nodes
+        .heartbeat(this.config.NODE_ID)
+        .catch((err: Error) => this.log.warn({ err: err.message }, 'heartbeat failed'));
+    }, this.config.NODE_HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  deliver(m: NodeMessage): void {
+    const conn = this.registry.find(m.uaid);
+    if (!conn || conn.closed) return;
+    if (conn.early) {
+      conn.early.push(m); // hello in flight: the hello handler merges these after its reply
+      return;
+    }
+    if (m.epoch !== conn.epoch) return; // for another connection of this UAID
+    const now = Date.now();
+    switch (m.t) {
+      case 'notify':
+        if (this.registry.send(conn, notificationBatch([m.update]))) {
+          metrics.delivered.inc({ path: 'live' });
+          metrics.deliveryLatency.observe(Math.max(0, now - m.ts) / 1000);
+          this.registry.armRedelivery(conn, now);
+        }
+        return;
+      case 'redeliver':
+        if (m.updates.length && this.registry.send(conn, notificationBatch(m.updates))) {
+          metrics.delivered.inc({ path: 'redelivery' }, m.updates.length);
+        }
+        return;
+      case 'kick':
+        metrics.ghostsClosed.inc();
+        this.registry.close(conn, CloseCode.REPLACED, 'replaced by a newer connection');
+        return;
+    }
+  }
+
+  /** Leaves the cluster: no more messages, and the registry no longer lists this node. */
+  async leave(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    await this.bus.stop();
+    await this.nodes.remove(this.config.NODE_ID).catch(() => undefined);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.leave();
+  }
+}

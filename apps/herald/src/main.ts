@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import { loadConfig } from '@herald/config';
+import { ManagedRedis } from '@herald/managed-redis';
+import { createLogger } from '@herald/observability';
+import { runStandalone } from '@herald/runtime';
+import { startGateway } from '../../gateway/src/gateway.role';
+import { startIngress } from '../../ingress/src/ingress.role';
+import { startWorker } from '../../retry-worker/src/worker.role';
+
+/**
+ * All three roles in one process: how one machine runs Herald (`npm start`). With REDIS_URL
+ * unset, a private redis-server is started (data kept under HERALD_DATA_DIR) and stopped on exit.
+ */
+const log = createLogger('herald', process.env.LOG_LEVEL ?? 'info');
+
+runStandalone(
+  async () => {
+    const env = { ...process.env };
+    let redis: ManagedRedis | null = null;
+    if (!env.REDIS_URL) {
+      redis = await ManagedRedis.start({
+        dir: join(env.HERALD_DATA_DIR || '.herald', 'redis'),
+        appendonly: true,
+      });
+      env.REDIS_URL = redis.url;
+      log.info(
+        { url: redis.url, pid: redis.pid },
+        'started a private redis-server (REDIS_URL unset)',
+      );
+    }
+    const config = loadConfig(env);
+    const worker = await startWorker(config);
+    const ingress = await startIngress(config);
+    const gateway = await startGateway(config);
+    log.info(
+      {
+        gateway: `ws://localhost:${gateway.port}/`,
+        ingress: config.PUBLIC_URL,
+        worker: worker.port,
+      },
+      'Herald is running',
+    );
+    // Stop order: drain clients first, then the HTTP side, then the worker, then Redis.
+    return [
+      gateway,
+      ingress,
+      worker,
+      ...(redis ? [{ stop: () => (redis as ManagedRedis).stop() }] : []),
+    ];
+  },
+  log,
+  Number(process.env.DRAIN_TIMEOUT_MS) || 20_000,
+);

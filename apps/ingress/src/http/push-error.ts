@@ -1,0 +1,46 @@
+import type { FastifyReply } from 'fastify';
+
+/**
+ * Error bodies in autopush's shape, {code, errno, error, message}, so application servers that
+ * already parse Mozilla's errors understand ours. `errno` tells apart errors sharing a status.
+ */
+export const Errno = {
+  INVALID_TOKEN: 102,
+  GONE: 103,
+  TOO_LARGE: 104,
+  INVALID_VERSION: 107,
+  BAD_BODY: 110,
+  STORAGE: 201,
+  RATE_LIMITED: 429,
+  INTERNAL: 999,
+} as const;
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  410: 'Gone',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function pushErrorBody(code: number, errno: number, message: string) {
+  return { code, errno, error: STATUS_TEXT[code] ?? 'Error', message };
+}
+
+export function sendPushError(
+  reply: FastifyReply,
+  code: number,
+  errno: number,
+  message: string,
+): FastifyReply {
+  if (code === 410) reply.header('Cache-Control', 'max-age=86400');
+  if (code === 503) reply.header('Retry-After', '5');
+  return reply
+    .code(code)
+    .type('application/json')
+    .send(pushErrorBody(code, errno, message));
+}

@@ -1,0 +1,1 @@
+export const INGRESS_LOGGER = Symbol('INGRESS_LOGGER');

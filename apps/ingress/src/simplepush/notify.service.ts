@@ -1,0 +1,66 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
+import { Logger, metrics } from '@herald/observability';
+import { ChannelRepository, NodeMessage, RouteBus, UserRepository } from '@herald/storage';
+import { WakeupPolicy, WakeupSender } from '@herald/wakeup';
+import { INGRESS_LOGGER } from '../ingress.tokens';
+
+export type NotifyOutcome = 'routed' | 'stored' | 'stale' | 'gone';
+
+/**
+ * A new SimplePush version: store it (only if newer), then route it to the node holding the
+ * client. Store before publish: a lost publish is repaired by the client's resync, never lost.
+ */
+@Injectable()
+export class NotifyService {
+  private readonly sender = new WakeupSender();
+
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(INGRESS_LOGGER) private readonly log: Logger,
+    private readonly channels: ChannelRepository,
+    private readonly users: UserRepository,
+    private readonly bus: RouteBus,
+    private readonly wakeupPolicy: WakeupPolicy,
+  ) {}
+
+  async notify(uaid: string, channelID: string, version: string): Promise<NotifyOutcome> {
+    const ts = Date.now();
+    const stored = await this.channels.notify(uaid, channelID, version);
+    if (stored.kind === 'gone' || stored.kind === 'stale') return stored.kind;
+    if (stored.route) {
+      const message: NodeMessage = {
+        t: 'notify',
+        uaid,
+        epoch: stored.route.epoch,
+        update: { channelID, version },
+        ts,
+      };
+      if ((await this.bus.publish(stored.route.nodeId, message)) > 0) return 'routed';
+      // Nobody listens on that node's channel: the node is gone. Clear the stale route.
+      await this.users.releaseRoute(uaid, stored.route.nodeId, stored.route.epoch);
+    }
+    if (stored.wakeup) await this.wake(uaid, stored.wakeup);
+    return 'stored';
+  }
+
+  /** A disconnected SimplePush phone that gave a wake-up address gets one UDP datagram. */
+  private async wake(uaid: string, address: string): Promise<void> {
+    const target = this.wakeupPolicy.parse(address);
+    if (!target) {
+      metrics.wakeups.inc({ result: 'not_allowed' });
+      return;
+    }
+    if (!(await this.users.takeWakeupSlot(uaid, this.config.WAKEUP_MIN_INTERVAL_MS))) {
+      metrics.wakeups.inc({ result: 'rate_limited' });
+      return;
+    }
+    try {
+      await this.sender.send(target.ip, target.port);
+      metrics.wakeups.inc({ result: 'sent' });
+    } catch (err) {
+      metrics.wakeups.inc({ result: 'error' });
+      this.log.warn({ err: (err as Error).message }, 'wake-up failed');
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { Controller, Param, Put, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { metrics } from '@herald/observability';
+import { EndpointTokenCodec } from '@herald/tokens';
+import { Errno, sendPushError } from '../http/push-error';
+import { NotifyService } from './notify.service';
+import { versionOfUpdate } from './update-body';
+
+/**
+ * SimplePush AppServer endpoint: `PUT /update/<token>` with `version=N`.
+ * 200 routed to a live gateway, 202 stored for later (or not newer than what is stored),
+ * 400 bad version, 404 unknown or forged token, 410 unregistered, 413 oversized body,
+ * 503 (with Retry-After) when storage is unavailable.
+ */
+@Controller('update')
+export class UpdateController {
+  constructor(
+    private readonly tokens: EndpointTokenCodec,
+    private readonly notifier: NotifyService,
+  ) {}
+
+  @Put(':token')
+  async update(
+    @Param('token') token: string,
+    @Query() query: Record<string, unknown>,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
+    const claims = this.tokens.decode(token);
+    if (!claims || claims.kind !== 'simplepush') {
+      metrics.rejected.inc({ reason: 'invalid_token' });
+      return sendPushError(reply, 404, Errno.INVALID_TOKEN, 'invalid push endpoint');
+    }
+    const version = versionOfUpdate(req.body as Buffer | undefined, query, Date.now());
+    if (version === null) {
+      metrics.rejected.inc({ reason: 'invalid_version' });
+      return sendPushError(
+        reply,
+        400,
+        Errno.INVALID_VERSION,
+        'version must be an integer from 0 to 9223372036854775807',
+      );
+    }
+    let outcome;
+    try {
+      outcome = await this.notifier.notify(claims.uaid, claims.channelID, version);
+    } catch {
+      metrics.rejected.inc({ reason: 'storage' });
+      return sendPushError(reply, 503, Errno.STORAGE, 'storage unavailable, retry later');
+    }
+    if (outcome === 'gone') {
+      metrics.rejected.inc({ reason: 'gone' });
+      return sendPushError(reply, 410, Errno.GONE, 'channel unregistered');
+    }
+    metrics.accepted.inc({ result: outcome });
+    return reply.code(outcome === 'routed' ? 200 : 202).send({ status: outcome, version });
+  }
+}

@@ -1,0 +1,11 @@
+import { loadConfig } from '@herald/config';
+import { createLogger } from '@herald/observability';
+import { runStandalone } from '@herald/runtime';
+import { startWorker } from './worker.role';
+
+const config = loadConfig();
+runStandalone(
+  async () => [await startWorker(config)],
+  createLogger('retry-worker', config.LOG_LEVEL),
+  config.DRAIN_TIMEOUT_MS,
+);

@@ -1,0 +1,56 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
+import { metrics } from '@herald/observability';
+import { RedeliverJob, RedeliveryQueue, redeliveryDelay } from '@herald/redelivery';
+import { ChannelRepository, RouteBus, UserRepository } from '@herald/storage';
+
+export type RedeliverOutcome = 'moved' | 'acked' | 'sent' | 'node-gone' | 'gave-up';
+
+/**
+ * One redelivery attempt for one connection: if the client is still on that connection and has
+ * unacknowledged versions, send them again through its node and schedule the next attempt with
+ * backoff. Redis is read at the time of the attempt, so nothing acked is ever redelivered.
+ */
+@Injectable()
+export class RedeliverProcessor {
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    private readonly channels: ChannelRepository,
+    private readonly users: UserRepository,
+    private readonly bus: RouteBus,
+    private readonly queue: RedeliveryQueue,
+  ) {}
+
+  async process(job: RedeliverJob): Promise<RedeliverOutcome> {
+    const { route, pending } = await this.channels.readPending(job.uaid);
+    // Reconnected (a new epoch) or disconnected: its hello resync covers whatever is pending.
+    if (!route || route.epoch !== job.epoch) return 'moved';
+    if (!pending.length) return 'acked';
+    const receivers = await this.bus.publish(route.nodeId, {
+      t: 'redeliver',
+      uaid: job.uaid,
+      epoch: job.epoch,
+      updates: pending,
+    });
+    if (receivers === 0) {
+      await this.users.releaseRoute(job.uaid, route.nodeId, route.epoch);
+      return 'node-gone';
+    }
+    metrics.redelivered.inc(pending.length);
+    if (job.attempt >= this.config.REDELIVERY_MAX_ATTEMPTS) {
+      // A client that never acks: stop here. The versions stay stored and are sent again on its
+      // next hello, so the guarantee holds without retrying forever.
+      return 'gave-up';
+    }
+    const next = { ...job, attempt: job.attempt + 1 };
+    await this.queue.schedule(
+      [next],
+      redeliveryDelay(
+        next.attempt,
+        this.config.REDELIVERY_DELAY_MS,
+        this.config.REDELIVERY_MAX_DELAY_MS,
+      ),
+    );
+    return 'sent';
+  }
+}

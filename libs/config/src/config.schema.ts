@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+// Every environment variable Herald reads, with its default. The README's configuration table is
+// checked against this object by a test, so the two cannot drift.
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  REDIS_URL: z.string().url().optional(),
+  GATEWAY_PORT: port(8080),
+  INGRESS_PORT: port(8081),
+  WORKER_PORT: port(8082),
+  BIND_HOST: z.string().default('0.0.0.0'),
+  PUBLIC_URL: z.string().url().optional(),
+  ENDPOINT_SECRET: z.string().optional(),
+  HERALD_DATA_DIR: z.string().default('.herald'),
+  NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)')
+    .optional(),
+  HELLO_TIMEOUT_MS: int(10_000, 100),
+  KEEPALIVE_INTERVAL_MS: int(50_000, 100),
+  CLIENT_PING_MIN_INTERVAL_MS: int(60_000),
+  MAX_FRAME_BYTES: int(65_536, 256),
+  MAX_BUFFERED_BYTES: int(262_144, 1024),
+  MAX_CONNECTIONS: int(100_000, 1),
+  MAX_CHANNELS_PER_UAID: int(1_000, 1),
+  REDELIVERY_DELAY_MS: int(60_000, 10),
+  REDELIVERY_MAX_DELAY_MS: int(900_000, 10),
+  REDELIVERY_MAX_ATTEMPTS: int(5, 0),
+  NODE_HEARTBEAT_MS: int(5_000, 100),
+  NODE_DEAD_AFTER_MS: int(20_000, 300),
+  DRAIN_TIMEOUT_MS: int(20_000, 0),
+  DRAIN_BATCH_SIZE: int(500, 1),
+  WAKEUP_ENABLED: bool(false),
+  WAKEUP_ALLOWED_CIDRS: z.string().default(''),
+  WAKEUP_MIN_INTERVAL_MS: int(60_000, 0),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,3 @@
+export { ManagedRedis, freePort } from './managed-redis';
+export type { ManagedRedisOptions } from './managed-redis';
+export { ensureRedisServer, RedisUnavailableError } from './redis-binary';

@@ -1,0 +1,5 @@
+export { createLogger, NestPinoLogger } from './logger';
+export type { Logger } from './logger';
+export { metrics, metricsRegistry, startDefaultMetrics } from './herald-metrics';
+export { Readiness } from './readiness';
+export { ObservabilityModule } from './observability.module';

@@ -1,0 +1,102 @@
+import 'reflect-metadata';
+import { DynamicModule, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ConfigModule, HeraldConfig } from '@herald/config';
+import { createLogger, Logger, NestPinoLogger } from '@herald/observability';
+
+/** One running role (gateway, ingress or worker): its app, its port, and how to stop it. */
+export interface RunningRole {
+  name: string;
+  app: NestFastifyApplication;
+  port: number;
+  /** Graceful stop: drain what the role holds, then close. */
+  stop(): Promise<void>;
+}
+
+export interface RoleOptions {
+  name: string;
+  module: Type<unknown>;
+  config: HeraldConfig;
+  port: number;
+  fastify?: ConstructorParameters<typeof FastifyAdapter>[0];
+  /** Nest's JSON/form body parsers; the ingress turns them off and reads raw bodies itself. */
+  bodyParser?: boolean;
+  /** Runs after the app is created and before it listens (adapters, parsers). */
+  prepare?(app: NestFastifyApplication): void | Promise<void>;
+  /** Runs on stop before the app closes (e.g. the gateway's drain). */
+  beforeClose?(app: NestFastifyApplication): Promise<void>;
+}
+
+export async function startRole(opts: RoleOptions): Promise<RunningRole> {
+  const logger = createLogger(opts.name, opts.config.LOG_LEVEL);
+  const root: DynamicModule = {
+    module: class HeraldRoot {},
+    imports: [ConfigModule.forRoot(opts.config), opts.module],
+  };
+  const app = await NestFactory.create<NestFastifyApplication>(
+    root,
+    new FastifyAdapter(opts.fastify),
+    {
+      logger: new NestPinoLogger(logger),
+      abortOnError: false,
+      bodyParser: opts.bodyParser ?? true,
+    },
+  );
+  await opts.prepare?.(app);
+  await app.listen(opts.port, opts.config.BIND_HOST);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  logger.info({ port }, `${opts.name} listening`);
+  let stopping: Promise<void> | null = null;
+  return {
+    name: opts.name,
+    app,
+    port,
+    stop: () =>
+      (stopping ??= (async () => {
+        await opts.beforeClose?.(app);
+        await app.close();
+      })()),
+  };
+}
+
+/**
+ * Runs roles as the main program: SIGTERM/SIGINT stop them gracefully within the drain timeout,
+ * a second signal or the timeout forces the exit.
+ */
+export function runStandalone(
+  start: () => Promise<Array<{ stop(): Promise<void> }>>,
+  log: Logger,
+  timeoutMs: number,
+): void {
+  let roles: Array<{ stop(): Promise<void> }> = [];
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    const force = setTimeout(() => {
+      log.error('stop timed out; exiting');
+      process.exit(1);
+    }, timeoutMs + 5000);
+    force.unref();
+    try {
+      for (const r of roles) await r.stop();
+      process.exit(0);
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'stop failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  start()
+    .then((r) => {
+      roles = r;
+    })
+    .catch((err: Error) => {
+      log.fatal({ err: err.message, stack: err.stack }, 'start failed');
+      process.exit(1);
+    });
+}

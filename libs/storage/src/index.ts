@@ -1,0 +1,10 @@
+export { keys } from './keys';
+export { RedisConnections, redisOptions, defineScripts, runScript } from './redis-connections';
+export { UserRepository } from './user.repository';
+export type { HelloInput, HelloResult } from './user.repository';
+export { ChannelRepository } from './channel.repository';
+export type { RegisterResult, NotifyResult } from './channel.repository';
+export { NodeRepository } from './node.repository';
+export { RouteBus, encodeNodeMessage, decodeNodeMessage } from './route-bus';
+export type { NodeMessage } from './route-bus';
+export { StorageModule } from './storage.module';

@@ -1,0 +1,137 @@
+import { NEWER } from './newer.lua';
+
+/**
+ * The Lua scripts that make each state change atomic. Each touches the keys of one UAID only
+ * (one Redis Cluster slot); cross-slot steps (channel ownership) are separate, ordered commands.
+ */
+
+/** Pending updates of a user: channels whose latest version is newer than the acked one. */
+const PENDING = `
+local function pending(chKey, ackKey)
+  local vers = redis.call('HGETALL', chKey)
+  local acked = {}
+  local a = redis.call('HGETALL', ackKey)
+  for i = 1, #a, 2 do acked[a[i]] = a[i + 1] end
+  local out = {}
+  for i = 1, #vers, 2 do
+    local v = vers[i + 1]
+    if newer(v, acked[vers[i]] or '') then
+      out[#out + 1] = vers[i]
+      out[#out + 1] = v
+    end
+  end
+  return out
+end
+`;
+
+/**
+ * hello for a known UAID. Take ownership first (new epoch), then read pending versions in the same
+ * atomic step: a concurrent notify either ran before (its version is read here) or after (it sees
+ * this node as owner). With a channel list, reconcile: drop what the client no longer lists,
+ * restore what the server lost.
+ * KEYS: user, channels, acks. ARGV: node, proto, now, wakeup ('' for none), reconcile ('1'|'0'), chids...
+ * Returns false for an unknown UAID, else {prevNode, prevEpoch, epoch, pending, dropped, restored}.
+ */
+export const HELLO = `${NEWER}${PENDING}
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local prev = redis.call('HMGET', KEYS[1], 'node', 'epoch')
+local epoch = redis.call('HINCRBY', KEYS[1], 'epoch', 1)
+redis.call('HSET', KEYS[1], 'node', ARGV[1], 'proto', ARGV[2], 'seen', ARGV[3])
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'wk', ARGV[4]) else redis.call('HDEL', KEYS[1], 'wk') end
+local dropped, restored = {}, {}
+if ARGV[5] == '1' then
+  local want = {}
+  for i = 6, #ARGV do want[ARGV[i]] = true end
+  local have = {}
+  for _, c in ipairs(redis.call('HKEYS', KEYS[2])) do
+    have[c] = true
+    if not want[c] then
+      redis.call('HDEL', KEYS[2], c)
+      redis.call('HDEL', KEYS[3], c)
+      dropped[#dropped + 1] = c
+    end
+  end
+  for i = 6, #ARGV do
+    local c = ARGV[i]
+    if not have[c] then
+      have[c] = true
+      redis.call('HSET', KEYS[2], c, '')
+      restored[#restored + 1] = c
+    end
+  end
+end
+return {prev[1] or '', prev[2] or '', epoch, pending(KEYS[2], KEYS[3]), dropped, restored}
+`;
+
+/** KEYS: user. ARGV: node, epoch. Clears the route only if it is still this connection's. */
+export const RELEASE_ROUTE = `
+local o = redis.call('HMGET', KEYS[1], 'node', 'epoch')
+if o[1] == ARGV[1] and o[2] == ARGV[2] then redis.call('HDEL', KEYS[1], 'node') return 1 end
+return 0
+`;
+
+/**
+ * Store a version if newer, and read the route. KEYS: user, channels. ARGV: chid, version.
+ * Returns {0} unknown channel, {1} not newer, {2, node, epoch, wakeup} stored.
+ */
+export const NOTIFY = `${NEWER}
+local cur = redis.call('HGET', KEYS[2], ARGV[1])
+if not cur then return {0} end
+if not newer(ARGV[2], cur) then return {1} end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+local o = redis.call('HMGET', KEYS[1], 'node', 'epoch', 'wk')
+return {2, o[1] or '', o[2] or '', o[3] or ''}
+`;
+
+/**
+ * An ack clears a pending version only if the stored version is not newer than the acked one, so
+ * a version that arrived meanwhile survives. KEYS: channels, acks. ARGV: chid, version, ...
+ * Returns {acked count, pending count after}.
+ */
+export const ACK = `${NEWER}${PENDING}
+local n = 0
+for i = 1, #ARGV, 2 do
+  local c, v = ARGV[i], ARGV[i + 1]
+  local cur = redis.call('HGET', KEYS[1], c)
+  if cur and cur ~= '' and not newer(cur, v) then
+    local a = redis.call('HGET', KEYS[2], c)
+    if not a or newer(cur, a) then
+      redis.call('HSET', KEYS[2], c, cur)
+      n = n + 1
+    end
+  end
+end
+return {n, #pending(KEYS[1], KEYS[2]) / 2}
+`;
+
+/** KEYS: user, channels, acks. Returns {node, epoch, pending}. */
+export const READ_PENDING = `${NEWER}${PENDING}
+local o = redis.call('HMGET', KEYS[1], 'node', 'epoch')
+return {o[1] or '', o[2] or '', pending(KEYS[2], KEYS[3])}
+`;
+
+/**
+ * Adds a channel to a user. KEYS: user, channels. ARGV: chid, max channels.
+ * Returns 1 added or already there, 0 over the limit, -1 unknown user.
+ */
+export const ADD_CHANNEL = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return 1 end
+if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], '')
+return 1
+`;
+
+/** KEYS: owner key. ARGV: uaid. 1 when the channel is (now) this UAID's, 0 when another's. */
+export const CLAIM_CHANNEL = `
+local o = redis.call('GET', KEYS[1])
+if not o then redis.call('SET', KEYS[1], ARGV[1]) return 1 end
+if o == ARGV[1] then return 1 end
+return 0
+`;
+
+/** KEYS: key. ARGV: expected value. Deletes only what is ours. */
+export const DELETE_IF_EQUAL = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;

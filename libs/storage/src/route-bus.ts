@@ -1,0 +1,64 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { VersionUpdate } from '@herald/protocol';
+import { keys } from './keys';
+import { RedisConnections } from './redis-connections';
+
+/**
+ * Messages to one gateway node, over its own pub/sub channel (never a broadcast to all nodes).
+ * Each names the connection it is for by UAID and epoch; a node drops what is not for a
+ * connection it holds (the client moved, and the new node's resync covers it).
+ */
+export type NodeMessage =
+  /** A new SimplePush version; `ts` is when the ingress accepted it (latency metric). */
+  | { t: 'notify'; uaid: string; epoch: string; update: VersionUpdate; ts: number }
+  /** A newer connection of this UAID exists elsewhere: close this one. */
+  | { t: 'kick'; uaid: string; epoch: string }
+  /** The retry worker found these unacknowledged: send them again. */
+  | { t: 'redeliver'; uaid: string; epoch: string; updates: VersionUpdate[] };
+
+export function encodeNodeMessage(m: NodeMessage): string {
+  return JSON.stringify(m);
+}
+
+export function decodeNodeMessage(text: string): NodeMessage | null {
+  try {
+    const m = JSON.parse(text) as NodeMessage;
+    return m && typeof m.t === 'string' && typeof m.uaid === 'string' ? m : null;
+  } catch {
+    return null;
+  }
+}
+
+@Injectable()
+export class RouteBus implements OnApplicationShutdown {
+  private sub: Redis | null = null;
+
+  constructor(private readonly redis: RedisConnections) {}
+
+  /** Publishes to a node; resolves to the number of subscribers that got it (0: node gone). */
+  publish(nodeId: string, message: NodeMessage): Promise<number> {
+    return this.redis.command.publish(keys.nodeChannel(nodeId), encodeNodeMessage(message));
+  }
+
+  /** Subscribes this process to its node channel; resolves once Redis confirmed. */
+  async listen(nodeId: string, onMessage: (m: NodeMessage) => void): Promise<void> {
+    const sub = this.redis.subscriber(`node-${nodeId}`);
+    this.sub = sub;
+    sub.on('message', (_channel: string, text: string) => {
+      const m = decodeNodeMessage(text);
+      if (m) onMessage(m);
+    });
+    await sub.subscribe(keys.nodeChannel(nodeId));
+  }
+
+  async stop(): Promise<void> {
+    const sub = this.sub;
+    this.sub = null;
+    if (sub) await sub.quit().catch(() => sub.disconnect());
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+}

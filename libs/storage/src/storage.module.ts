@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { Readiness } from '@herald/observability';
+import { ChannelRepository } from './channel.repository';
+import { NodeRepository } from './node.repository';
+import { RedisConnections } from './redis-connections';
+import { RouteBus } from './route-bus';
+import { UserRepository } from './user.repository';
+import { ObservabilityModule } from '@herald/observability';
+
+const providers = [RedisConnections, UserRepository, ChannelRepository, NodeRepository, RouteBus];
+
+@Module({ imports: [ObservabilityModule], providers, exports: [...providers, ObservabilityModule] })
+export class StorageModule {
+  constructor(readiness: Readiness, redis: RedisConnections) {
+    readiness.addCheck('redis', () => redis.ping());
+  }
+}

@@ -1,0 +1,107 @@
+import { Injectable } from '@nestjs/common';
+import { newUaid, VersionUpdate } from '@herald/protocol';
+import { keys } from './keys';
+import { RedisConnections, runScript } from './redis-connections';
+
+export interface HelloInput {
+  /** The client's UAID (canonical), or null for a new client. */
+  uaid: string | null;
+  nodeId: string;
+  proto: 'simplepush' | 'webpush';
+  /** 'ip:port' of the UDP wake-up address, if allowed. */
+  wakeup: string | null;
+  /** The client's channel list to reconcile with, or null. */
+  channelIDs: string[] | null;
+}
+
+export interface HelloResult {
+  uaid: string;
+  isNew: boolean;
+  epoch: string;
+  /** The connection this hello replaces, if any: it must be closed wherever it lives. */
+  previous: { nodeId: string; epoch: string } | null;
+  pending: VersionUpdate[];
+  dropped: string[];
+  restored: string[];
+}
+
+type HelloReply = [string, string, number, string[], string[], string[]] | null;
+
+/** A user (UAID): who holds its connection (node + epoch) and how to wake it. */
+@Injectable()
+export class UserRepository {
+  constructor(private readonly redis: RedisConnections) {}
+
+  async hello(input: HelloInput, now = Date.now()): Promise<HelloResult> {
+    if (input.uaid) {
+      const reply = await runScript<HelloReply>(
+        this.redis.command,
+        'HELLO',
+        [keys.user(input.uaid), keys.channels(input.uaid), keys.acks(input.uaid)],
+        [
+          input.nodeId,
+          input.proto,
+          now,
+          input.wakeup ?? '',
+          input.channelIDs ? '1' : '0',
+          ...(input.channelIDs ?? []),
+        ],
+      );
+      if (reply) {
+        const [prevNode, prevEpoch, epoch, flat, dropped, restored] = reply;
+        const pending: VersionUpdate[] = [];
+        for (let i = 0; i < flat.length; i += 2)
+          pending.push({ channelID: flat[i], version: flat[i + 1] });
+        return {
+          uaid: input.uaid,
+          isNew: false,
+          epoch: String(epoch),
+          previous: prevNode ? { nodeId: prevNode, epoch: prevEpoch } : null,
+          pending,
+          dropped,
+          restored,
+        };
+      }
+    }
+    // Unknown or absent UAID: a new one, which tells the client to drop and re-register its
+    // channels (Thialfi's client-driven recovery of lost server state).
+    const uaid = newUaid();
+    await this.redis.command.hset(keys.user(uaid), {
+      node: input.nodeId,
+      epoch: 1,
+      proto: input.proto,
+      seen: now,
+      created: now,
+      ...(input.wakeup ? { wk: input.wakeup } : {}),
+    });
+    return {
+      uaid,
+      isNew: true,
+      epoch: '1',
+      previous: null,
+      pending: [],
+      dropped: [],
+      restored: [],
+    };
+  }
+
+  /** Clears the route if it still names this connection (a newer one may have taken over). */
+  async releaseRoute(uaid: string, nodeId: string, epoch: string): Promise<boolean> {
+    return (
+      (await runScript<number>(
+        this.redis.command,
+        'RELEASE_ROUTE',
+        [keys.user(uaid)],
+        [nodeId, epoch],
+      )) === 1
+    );
+  }
+
+  /** True when a UDP wake-up may be sent now (at most one per interval per user). */
+  async takeWakeupSlot(uaid: string, intervalMs: number): Promise<boolean> {
+    if (intervalMs <= 0) return true;
+    return (
+      (await this.redis.command.set(keys.wakeupLimit(uaid), '1', 'PX', intervalMs, 'NX')) === 'OK'
+    );
+  }
+}

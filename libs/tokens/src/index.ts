@@ -1,0 +1,2 @@
+export { EndpointTokenCodec } from './endpoint-token';
+export type { EndpointClaims, EndpointKind } from './endpoint-token';

@@ -1,0 +1,2 @@
+export { WakeupPolicy } from './wakeup-policy';
+export { WakeupSender, WAKEUP_PAYLOAD } from './wakeup-sender';
