@@ -19,6 +19,9 @@ export const HERALD_METRICS: Readonly<Record<string, MetricType>> = {
   herald_delivery_latency_seconds: 'histogram',
   herald_redis_errors_total: 'counter',
   herald_frames_rejected_total: 'counter',
+  herald_ghost_connections_closed_total: 'counter',
+  herald_wakeups_total: 'counter',
+  herald_dead_nodes_swept_total: 'counter',
   herald_webpush_messages_stored: 'gauge',
 };
 
