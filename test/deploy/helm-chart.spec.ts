@@ -530,8 +530,12 @@ describe('value variants', () => {
       'carries a password',
     );
     expect(renderError(['gateway.terminationGracePeriodSeconds=20'])).toContain(
-      'must cover preStopSleepSeconds + config.drainTimeoutMs',
+      'gateway: terminationGracePeriodSeconds (20s) must cover preStopSleepSeconds + config.drainTimeoutMs + 5s (30000ms)',
     );
+    // Every app exits at most 5 s after DRAIN_TIMEOUT_MS; its grace period must allow for that.
+    expect(
+      renderError(['config.drainTimeoutMs=30000', 'retryWorker.terminationGracePeriodSeconds=60']),
+    ).toContain('ingress: terminationGracePeriodSeconds (30s)');
     expect(renderError(['gateway.replicaz=3'])).toContain('Additional property replicaz');
     expect(renderError(['secrets.endpointSecret=tooshort'])).toContain('secrets.endpointSecret');
     expect(renderError(['redis.enabled=false', 'redis.clusterNodes[0]=no-port'])).toContain(

@@ -121,6 +121,19 @@ checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha
 checksum/secret: {{ toJson .Values.secrets | sha256sum }}
 {{- end }}
 
+{{/*
+Fails unless the grace period covers the preStop sleep, the drain (DRAIN_TIMEOUT_MS) and the 5 s
+the app allows itself past it before a forced exit: otherwise the kubelet's SIGKILL cuts the
+gateway's batched socket close short. Params: ctx, component, values.
+*/}}
+{{- define "herald.lib.checkGracePeriod" -}}
+{{- $drainMs := .ctx.Values.config.drainTimeoutMs | default 20000 }}
+{{- $neededMs := add (mul (int .values.preStopSleepSeconds) 1000) (int $drainMs) 5000 }}
+{{- if lt (mul (int .values.terminationGracePeriodSeconds) 1000) $neededMs }}
+{{- fail (printf "%s: terminationGracePeriodSeconds (%vs) must cover preStopSleepSeconds + config.drainTimeoutMs + 5s (%vms)" .component .values.terminationGracePeriodSeconds $neededMs) }}
+{{- end }}
+{{- end }}
+
 {{/* Pod-level fields shared by every app. Params: ctx, values. */}}
 {{- define "herald.lib.podSpec" -}}
 serviceAccountName: {{ include "herald.serviceAccountName" .ctx }}
