@@ -1,0 +1,136 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { freePort } from '@herald/managed-redis';
+
+/**
+ * Herald roles as separate OS processes started from the built output, as an operator runs them.
+ * Readiness is awaited on the role's own log line, then on /healthz: no sleeps.
+ */
+export type Role = 'gateway' | 'ingress' | 'worker' | 'all';
+
+const ENTRY: Record<Role, string> = {
+  gateway: 'dist/apps/gateway/src/main.js',
+  ingress: 'dist/apps/ingress/src/main.js',
+  worker: 'dist/apps/retry-worker/src/main.js',
+  all: 'dist/apps/herald/src/main.js',
+};
+const READY_LINE: Record<Role, string> = {
+  gateway: 'gateway listening',
+  ingress: 'ingress listening',
+  worker: 'retry-worker listening',
+  all: 'Herald is running',
+};
+const ROOT = join(__dirname, '..', '..');
+
+/** A test secret: every process of one cluster must share it. */
+export const TEST_SECRET = 'a'.repeat(64);
+
+export interface HeraldProcess {
+  role: Role;
+  proc: ChildProcess;
+  /** The HTTP/WS port of the role (for 'all': the gateway's). */
+  port: number;
+  ports: { gateway: number; ingress: number; worker: number };
+  nodeId: string;
+  /** Everything the process printed, for assertions and for failure messages. */
+  output(): string;
+  /** Resolves when the process printed a line containing `text` (now or later). */
+  waitForLog(text: string, timeoutMs?: number): Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+export interface StartOptions {
+  redisUrl?: string;
+  env?: Record<string, string>;
+  nodeId?: string;
+  timeoutMs?: number;
+}
+
+let counter = 0;
+
+export async function startHerald(role: Role, opts: StartOptions = {}): Promise<HeraldProcess> {
+  const ports = { gateway: await freePort(), ingress: await freePort(), worker: await freePort() };
+  const nodeId = opts.nodeId ?? `test-${role}-${process.pid}-${++counter}`;
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    ENDPOINT_SECRET: TEST_SECRET,
+    GATEWAY_PORT: String(ports.gateway),
+    INGRESS_PORT: String(ports.ingress),
+    WORKER_PORT: String(ports.worker),
+    NODE_ID: nodeId,
+    BIND_HOST: '127.0.0.1',
+    ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
+    ...opts.env,
+  };
+  if (!opts.redisUrl && !opts.env?.REDIS_URL) delete env.REDIS_URL;
+  const proc = spawn(process.execPath, [ENTRY[role]], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const watchers: Array<{ text: string; resolve: () => void }> = [];
+  const onData = (chunk: Buffer) => {
+    out += chunk.toString();
+    for (const w of [...watchers]) {
+      if (out.includes(w.text)) {
+        watchers.splice(watchers.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  };
+  proc.stdout?.on('data', onData);
+  proc.stderr?.on('data', onData);
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('exit', (code) => resolve(code)),
+  );
+  const waitForLog = (text: string, timeoutMs = 20_000) =>
+    new Promise<void>((resolve, reject) => {
+      if (out.includes(text)) return resolve();
+      const timer = setTimeout(
+        () => reject(new Error(`no "${text}" from ${role} within ${timeoutMs} ms:\n${out}`)),
+        timeoutMs,
+      );
+      const w = {
+        text,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      watchers.push(w);
+      void exited.then((code) => {
+        if (watchers.includes(w)) {
+          clearTimeout(timer);
+          reject(new Error(`${role} exited (${code}) before "${text}":\n${out}`));
+        }
+      });
+    });
+  const port =
+    role === 'ingress' ? ports.ingress : role === 'worker' ? ports.worker : ports.gateway;
+  const handle: HeraldProcess = {
+    role,
+    proc,
+    port,
+    ports,
+    nodeId,
+    output: () => out,
+    waitForLog,
+    exited,
+    kill: (signal = 'SIGTERM') => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return exited;
+      proc.kill(signal);
+      return exited;
+    },
+  };
+  await waitForLog(READY_LINE[role], opts.timeoutMs ?? 30_000);
+  return handle;
+}
+
+/** Stops every process given (SIGTERM), waiting for their exit. */
+export async function stopAll(procs: Array<HeraldProcess | undefined>): Promise<void> {
+  await Promise.all(procs.filter(Boolean).map((p) => (p as HeraldProcess).kill('SIGTERM')));
+}
