@@ -117,6 +117,7 @@ export function parseClientFrame(text: string): ClientFrame | FrameError {
     return { type: 'error', code: CloseCode.PROTOCOL_ERROR, reason: 'frame must be a JSON object' };
   }
   const m = msg as Record<string, unknown>;
+  if (Object.keys(m).length === 0) return { type: 'ping' };
   const messageType = typeof m.messageType === 'string' ? m.messageType.toLowerCase() : undefined;
   switch (messageType) {
     case 'hello':
