@@ -71,7 +71,7 @@ export class SimplePushClient {
   next(match: (f: Frame) => boolean, timeoutMs = 10_000, from = 0): Promise<Frame> {
     const seen = this.received.slice(from).find(match);
     if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
+    const p = new Promise<Frame>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.splice(this.waiters.indexOf(w), 1);
         reject(
@@ -89,6 +89,9 @@ export class SimplePushClient {
       };
       this.waiters.push(w);
     });
+    // A test that fails before awaiting this must not also crash the run with an unhandled rejection.
+    p.catch(() => undefined);
+    return p;
   }
 
   /** Waits for a frame of this messageType that arrives after the current point. */
