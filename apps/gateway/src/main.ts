@@ -1,9 +1,9 @@
-import { loadConfig } from '@herald/config';
+import { loadConfigOrExit } from '@herald/config';
 import { createLogger } from '@herald/observability';
 import { runStandalone } from '@herald/runtime';
 import { startGateway } from './gateway.role';
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 runStandalone(
   async () => [await startGateway(config)],
   createLogger('gateway', config.LOG_LEVEL),

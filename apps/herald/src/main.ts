@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { loadConfig } from '@herald/config';
+import { loadConfigOrExit } from '@herald/config';
 import { ManagedRedis } from '@herald/managed-redis';
 import { createLogger } from '@herald/observability';
 import { runStandalone } from '@herald/runtime';
@@ -15,20 +15,13 @@ const log = createLogger('herald', process.env.LOG_LEVEL ?? 'info');
 
 runStandalone(
   async () => {
-    const env = { ...process.env };
+    const config = loadConfigOrExit();
     let redis: ManagedRedis | null = null;
-    if (!env.REDIS_URL) {
-      redis = await ManagedRedis.start({
-        dir: join(env.HERALD_DATA_DIR || '.herald', 'redis'),
-        appendonly: true,
-      });
-      env.REDIS_URL = redis.url;
-      log.info(
-        { url: redis.url, pid: redis.pid },
-        'started a private redis-server (REDIS_URL unset)',
-      );
+    if (!config.REDIS_URL) {
+      redis = await ManagedRedis.start({ dir: join(config.HERALD_DATA_DIR, 'redis'), appendonly: true });
+      config.REDIS_URL = redis.url;
+      log.info({ url: redis.url, pid: redis.pid }, 'started a private redis-server (REDIS_URL unset)');
     }
-    const config = loadConfig(env);
     const worker = await startWorker(config);
     const ingress = await startIngress(config);
     const gateway = await startGateway(config);

@@ -1,9 +1,9 @@
-import { loadConfig } from '@herald/config';
+import { loadConfigOrExit } from '@herald/config';
 import { createLogger } from '@herald/observability';
 import { runStandalone } from '@herald/runtime';
 import { startWorker } from './worker.role';
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 runStandalone(
   async () => [await startWorker(config)],
   createLogger('retry-worker', config.LOG_LEVEL),

@@ -77,3 +77,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
         .slice(0, 40)}-${randomBytes(4).toString('hex')}`,
   };
 }
+
+/** For a program's entry point: the configuration, or a clear message and exit code 1. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`herald: ${err.message}\n`);
+    process.exit(1);
+  }
+}

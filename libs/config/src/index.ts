@@ -1,5 +1,5 @@
 export { configSchema } from './config.schema';
 export type { RawConfig } from './config.schema';
-export { loadConfig, parseSecret, ConfigError } from './herald-config';
+export { loadConfig, loadConfigOrExit, parseSecret, ConfigError } from './herald-config';
 export type { HeraldConfig } from './herald-config';
 export { ConfigModule, HERALD_CONFIG } from './config.module';

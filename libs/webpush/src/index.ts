@@ -1,0 +1,31 @@
+export { WebPushErrno } from './webpush-errno';
+export {
+  URGENCIES,
+  MAX_TTL_SECONDS,
+  MAX_PAYLOAD_BYTES,
+  parsePushHeaders,
+  parseTtl,
+  parseTopic,
+  parseUrgency,
+  parsePayloadHeaders,
+  headerParam,
+} from './push-headers';
+export type {
+  Urgency,
+  ContentEncoding,
+  PushHeaderValues,
+  PayloadHeaders,
+  PushOptions,
+  PushHeaderError,
+  Parsed,
+} from './push-headers';
+export {
+  decodeApplicationServerKey,
+  applicationServerJwk,
+  applicationServerKeyHash,
+} from './application-server-key';
+export { parseVapidAuthorization, verifyVapid, MAX_VAPID_EXPIRY_SECONDS } from './vapid';
+export type { VapidCredentials, VapidFailure, VapidResult, VapidCheck } from './vapid';
+export { MessageIdCodec, newMessageKey } from './message-id';
+export type { MessageIdClaims } from './message-id';
+export { ReceiptIdCodec } from './receipt-id';
