@@ -179,6 +179,7 @@ export async function putVersion(
   const text = await res.text();
   return {
     status: res.status,
+    headers: res.headers,
     text,
     json: text ? (JSON.parse(text) as Record<string, unknown>) : null,
   };
