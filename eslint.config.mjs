@@ -8,7 +8,10 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       // Libraries are reached through their public face (@herald/<lib>), never by a deep path.
       'no-restricted-imports': ['error', { patterns: ['**/libs/*/src/*', '@herald/*/src/*'] }],
     },

@@ -4,9 +4,15 @@ import { configSchema } from '@herald/config';
 
 /** The README's configuration table is the operator's contract: it must match the code. */
 const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 5));
+const section = readme.slice(
+  readme.indexOf('## Configuration'),
+  readme.indexOf('\n## ', readme.indexOf('## Configuration') + 5),
+);
 const rows = new Map(
-  [...section.matchAll(/^\| `([A-Z0-9_]+)` \| ([^|]+) \|/gm)].map((m) => [m[1], m[2].trim().replace(/`/g, '')]),
+  [...section.matchAll(/^\| `([A-Z0-9_]+)` \| ([^|]+) \|/gm)].map((m) => [
+    m[1],
+    m[2].trim().replace(/`/g, ''),
+  ]),
 );
 
 describe('README configuration table', () => {

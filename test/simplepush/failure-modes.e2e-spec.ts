@@ -12,9 +12,7 @@ import { waitFor } from '../support/wait-for';
 
 const metric = async (port: number, name: string): Promise<number> => {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith(name + ' '));
+  const line = text.split('\n').find((l) => l.startsWith(name + ' '));
   return line ? Number(line.split(' ').pop()) : 0;
 };
 const labelled = async (port: number, name: string, label: string): Promise<number> => {

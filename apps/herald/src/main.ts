@@ -18,9 +18,15 @@ runStandalone(
     const config = loadConfigOrExit();
     let redis: ManagedRedis | null = null;
     if (!config.REDIS_URL) {
-      redis = await ManagedRedis.start({ dir: join(config.HERALD_DATA_DIR, 'redis'), appendonly: true });
+      redis = await ManagedRedis.start({
+        dir: join(config.HERALD_DATA_DIR, 'redis'),
+        appendonly: true,
+      });
       config.REDIS_URL = redis.url;
-      log.info({ url: redis.url, pid: redis.pid }, 'started a private redis-server (REDIS_URL unset)');
+      log.info(
+        { url: redis.url, pid: redis.pid },
+        'started a private redis-server (REDIS_URL unset)',
+      );
     }
     const worker = await startWorker(config);
     const ingress = await startIngress(config);
