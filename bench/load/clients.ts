@@ -1,0 +1,278 @@
+import WebSocket from 'ws';
+import { nowUs } from '../support/stats';
+import type { ChildReply, ConnectCommand, ParentCommand } from './protocol';
+
+/**
+ * A load-generator process holding many WebSocket clients (≤ ~19k: the per-process descriptor
+ * cap). Each socket binds its own loopback source address (127.<proc>.x.y) so the ephemeral port
+ * range is never exhausted. SimplePush clients ack every notification and record its latency from
+ * the version, which the PUT generator set to its send time in microseconds.
+ */
+const procIndex = Number(process.argv[2] ?? 0);
+
+interface Client {
+  ws: WebSocket | null;
+  urlIndex: number;
+  uaid: string;
+  chids: string[];
+  versions: Map<string, string>;
+  ip: string;
+  closed: boolean;
+}
+
+const clients: Client[] = [];
+let ackEnabled = true;
+let received = 0;
+let latencies: number[] = [];
+let statsSinceUs = 0;
+const versionOwner = new Map<string, Client>();
+let awaiting: {
+  expected: Map<string, string>;
+  left: number;
+  lastAt: number;
+  done: () => void;
+} | null = null;
+let reconnected = 0;
+let reconnectFailed = 0;
+
+function reply(m: ChildReply): void {
+  process.send?.(m);
+}
+
+function localAddress(i: number): string {
+  return `127.${10 + procIndex}.${1 + Math.floor(i / 200)}.${1 + (i % 200)}`;
+}
+
+function onNotification(
+  c: Client,
+  frame: { updates?: Array<{ channelID: string; version: number | string }> },
+): void {
+  const now = nowUs();
+  const updates = frame.updates ?? [];
+  for (const u of updates) {
+    const v = String(u.version);
+    received++;
+    const sent = Number(v);
+    if (sent >= statsSinceUs && sent > 1e15) latencies.push(now - sent);
+    const have = c.versions.get(u.channelID);
+    if (have === undefined || BigInt(v) > BigInt(have)) c.versions.set(u.channelID, v);
+    if (awaiting) {
+      const want = awaiting.expected.get(u.channelID);
+      if (want !== undefined && BigInt(v) >= BigInt(want)) {
+        awaiting.expected.delete(u.channelID);
+        awaiting.lastAt = Date.now();
+        if (--awaiting.left === 0) awaiting.done();
+      }
+    }
+  }
+  if (ackEnabled && c.ws && c.ws.readyState === WebSocket.OPEN) {
+    c.ws.send(
+      JSON.stringify({
+        messageType: 'ack',
+        updates: updates.map((u) => ({ channelID: u.channelID, version: u.version })),
+      }),
+    );
+  }
+}
+
+/** Opens one socket; for SimplePush, runs hello (+ registers) and resolves when done. */
+function open(
+  c: Client,
+  url: string,
+  mode: 'simplepush' | 'raw',
+  channels: number,
+  endpoints: Array<[number, string, string]> | null,
+): Promise<boolean> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, mode === 'raw' ? undefined : ['push-notification'], {
+      localAddress: c.ip,
+      perMessageDeflate: false,
+      handshakeTimeout: 60_000,
+    });
+    c.ws = ws;
+    c.closed = false;
+    let settled = false;
+    const settle = (ok: boolean) => {
+      if (!settled) {
+        settled = true;
+        resolve(ok);
+      }
+    };
+    let pendingRegs = 0;
+    ws.on('error', () => settle(false));
+    ws.on('close', () => {
+      c.closed = true;
+      settle(false);
+    });
+    ws.on('open', () => {
+      if (mode === 'raw') return settle(true);
+      const resuming = c.uaid !== '';
+      ws.send(
+        JSON.stringify({ messageType: 'hello', uaid: c.uaid, channelIDs: resuming ? c.chids : [] }),
+      );
+    });
+    ws.on('message', (data) => {
+      const text = data.toString();
+      if (text === '{}') return;
+      const frame = JSON.parse(text) as Record<string, unknown>;
+      switch (frame.messageType) {
+        case 'notification':
+          onNotification(c, frame as never);
+          return;
+        case 'hello':
+          if (frame.status !== 200) return settle(false);
+          if (c.uaid && c.uaid !== frame.uaid) return settle(false);
+          c.uaid = frame.uaid as string;
+          if (c.chids.length) return settle(true);
+          for (let k = 0; k < channels; k++) {
+            const chid = crypto.randomUUID();
+            c.chids.push(chid);
+            pendingRegs++;
+            ws.send(JSON.stringify({ messageType: 'register', channelID: chid }));
+          }
+          if (!channels) settle(true);
+          return;
+        case 'register':
+          if (frame.status !== 200) return settle(false);
+          endpoints?.push([c.urlIndex, frame.channelID as string, frame.pushEndpoint as string]);
+          if (--pendingRegs === 0) settle(true);
+          return;
+      }
+    });
+  });
+}
+
+async function connect(cmd: ConnectCommand): Promise<void> {
+  const t0 = Date.now();
+  ackEnabled = cmd.ack;
+  const endpoints: Array<[number, string, string]> | null = cmd.wantEndpoints ? [] : null;
+  let next = 0;
+  let connected = 0;
+  let failed = 0;
+  const worker = async () => {
+    while (next < cmd.count) {
+      const i = next++;
+      const urlIndex = (clients.length + i) % cmd.urls.length;
+      const c: Client = {
+        ws: null,
+        urlIndex,
+        uaid: '',
+        chids: [],
+        versions: new Map(),
+        ip: localAddress(clients.length + i),
+        closed: false,
+      };
+      const ok = await open(c, cmd.urls[urlIndex], cmd.mode, cmd.channels, endpoints);
+      if (ok) {
+        connected++;
+        clientsAdded.push(c);
+        for (const ch of c.chids) versionOwner.set(ch, c);
+      } else {
+        failed++;
+        c.ws?.terminate();
+      }
+    }
+  };
+  const clientsAdded: Client[] = [];
+  await Promise.all(Array.from({ length: Math.min(cmd.concurrency, cmd.count) }, worker));
+  clients.push(...clientsAdded);
+  reply({ kind: 'connected', connected, failed, endpoints: endpoints ?? [], ms: Date.now() - t0 });
+}
+
+async function reconnect(urls: string[], jitterMs: number): Promise<void> {
+  const dead = clients.filter((c) => c.closed);
+  let k = 0;
+  await Promise.all(
+    dead.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          const target = urls[k++ % urls.length];
+          setTimeout(() => {
+            const attempt = (n: number) => {
+              void open(c, target, 'simplepush', 0, null).then((ok) => {
+                if (ok) {
+                  reconnected++;
+                  resolve();
+                } else if (n < 5) {
+                  setTimeout(() => attempt(n + 1), 200 + Math.random() * 500);
+                } else {
+                  reconnectFailed++;
+                  resolve();
+                }
+              });
+            };
+            attempt(0);
+          }, Math.random() * jitterMs);
+        }),
+    ),
+  );
+}
+
+process.on('message', (m: ParentCommand) => {
+  switch (m.cmd) {
+    case 'connect':
+      void connect(m).catch((e: Error) => reply({ kind: 'error', message: e.message }));
+      return;
+    case 'reset':
+      received = 0;
+      latencies = [];
+      reply({ kind: 'ok' });
+      return;
+    case 'stats': {
+      statsSinceUs = m.sinceUs;
+      const out: ChildReply = {
+        kind: 'stats',
+        received,
+        latenciesUs: latencies,
+        closed: clients.filter((c) => c.closed).length,
+      };
+      received = 0;
+      latencies = [];
+      reply(out);
+      return;
+    }
+    case 'set-ack':
+      ackEnabled = m.ack;
+      reply({ kind: 'ok' });
+      return;
+    case 'count-closed':
+      reply({ kind: 'ok', closed: clients.filter((c) => c.closed).length });
+      return;
+    case 'reconnect':
+      reconnected = 0;
+      reconnectFailed = 0;
+      void reconnect(m.urls, m.jitterMs);
+      reply({ kind: 'ok' });
+      return;
+    case 'await': {
+      const expected = new Map<string, string>();
+      for (const [chid, v] of m.expected) {
+        const c = versionOwner.get(chid);
+        const have = c?.versions.get(chid);
+        if (have === undefined || BigInt(have) < BigInt(v)) expected.set(chid, v);
+      }
+      const finish = () => {
+        const a = awaiting;
+        awaiting = null;
+        clearTimeout(timer);
+        reply({
+          kind: 'await',
+          missing: a ? a.left : 0,
+          lastAt: a ? a.lastAt : Date.now(),
+          reconnected,
+          reconnectFailed,
+        });
+      };
+      awaiting = { expected, left: expected.size, lastAt: Date.now(), done: finish };
+      const timer = setTimeout(finish, m.timeoutMs);
+      if (expected.size === 0) finish();
+      return;
+    }
+    case 'close':
+      for (const c of clients) c.ws?.terminate();
+      reply({ kind: 'ok' });
+      setTimeout(() => process.exit(0), 50);
+      return;
+  }
+});
+process.on('disconnect', () => process.exit(0));

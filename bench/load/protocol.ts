@@ -1,0 +1,88 @@
+/** Messages between the bench orchestrator and its load-generator child processes (IPC). */
+
+export interface ConnectCommand {
+  cmd: 'connect';
+  /** Client i connects to urls[i % urls.length]. */
+  urls: string[];
+  count: number;
+  /** 'simplepush': hello + register; 'raw': an open socket and nothing else. */
+  mode: 'simplepush' | 'raw';
+  channels: number;
+  /** Send endpoints back (throughput, storm); not for idle runs with many clients. */
+  wantEndpoints: boolean;
+  ack: boolean;
+  /** Handshakes in flight at once. */
+  concurrency: number;
+}
+
+export type ParentCommand =
+  | ConnectCommand
+  | { cmd: 'reset' }
+  | { cmd: 'stats'; sinceUs: number }
+  /** Reconnect every client whose socket closed, with hello(uaid, channelIDs), after a random delay. */
+  | { cmd: 'reconnect'; urls: string[]; jitterMs: number }
+  /** Resolve once every channel has at least the given version (or the timeout passes). */
+  | { cmd: 'await'; expected: Array<[string, string]>; timeoutMs: number }
+  | { cmd: 'count-closed' }
+  | { cmd: 'set-ack'; ack: boolean }
+  | { cmd: 'close' }
+  /** PUT generator: the endpoints it may target (a disjoint share, so versions never go stale). */
+  | { cmd: 'endpoints'; urls: string[] }
+  /** PUT generator: `rate` requests/s at random endpoints for `durationMs`. */
+  | { cmd: 'run'; rate: number; durationMs: number; maxInFlight: number }
+  /** PUT generator: one request to each endpoint, `concurrency` at a time. */
+  | { cmd: 'put-all'; concurrency: number };
+
+export interface ConnectResult {
+  kind: 'connected';
+  connected: number;
+  failed: number;
+  /** [url index, channelID, pushEndpoint] */
+  endpoints: Array<[number, string, string]>;
+  ms: number;
+}
+
+export interface StatsResult {
+  kind: 'stats';
+  received: number;
+  latenciesUs: number[];
+  closed: number;
+}
+
+export interface AwaitResult {
+  kind: 'await';
+  missing: number;
+  /** Epoch ms when the last expected version arrived. */
+  lastAt: number;
+  reconnected: number;
+  reconnectFailed: number;
+}
+
+export interface RunResult {
+  kind: 'run';
+  sent: number;
+  statuses: Record<string, number>;
+  errors: number;
+  /** Requests not sent because maxInFlight were outstanding (the target could not keep up). */
+  skipped: number;
+  elapsedMs: number;
+  /** PUT request → response time (µs), sampled. */
+  responseUs: number[];
+}
+
+export interface PutAllResult {
+  kind: 'put-all';
+  /** Version sent per endpoint, in the order of the endpoints given. */
+  versions: string[];
+  statuses: Record<string, number>;
+  ms: number;
+}
+
+export type ChildReply =
+  | RunResult
+  | PutAllResult
+  | ConnectResult
+  | StatsResult
+  | AwaitResult
+  | { kind: 'ok'; closed?: number }
+  | { kind: 'error'; message: string };

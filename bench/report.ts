@@ -1,0 +1,171 @@
+import type { Machine } from './support/machine';
+import type { CostResult } from './scenarios/cost';
+import type { IdleResult } from './scenarios/idle';
+import type { StormResult } from './scenarios/storm';
+import type { ThroughputResult } from './scenarios/throughput';
+
+export interface BenchResults {
+  date: string;
+  mode: 'quick' | 'full';
+  machine: Machine;
+  /** Load average when the run ended: other engineers share the machine. */
+  loadAtEnd: number[];
+  durationSeconds: number;
+  idle?: IdleResult;
+  throughput?: ThroughputResult;
+  storm?: StormResult;
+  cost?: CostResult;
+}
+
+export interface Row {
+  metric: string;
+  herald: string;
+  baseline: string;
+  target: string;
+  verdict: 'PASS' | 'MISS' | '';
+}
+
+const kb = (b: number) => `${(b / 1000).toFixed(2)} kB`;
+const verdict = (ok: boolean): 'PASS' | 'MISS' => (ok ? 'PASS' : 'MISS');
+
+/** One row per figure, each with the target it is checked against. */
+export function rows(r: BenchResults): Row[] {
+  const out: Row[] = [];
+  if (r.idle) {
+    const { herald, rawWs, n } = r.idle;
+    out.push({
+      metric: `RSS per idle connection (${n.toLocaleString('en')} on one process)`,
+      herald: kb(herald.rssPerConnBytes),
+      baseline: `raw ws ${kb(rawWs.rssPerConnBytes)} (×${r.idle.ratio})`,
+      target: `≤ 1.5× raw ws (${kb(rawWs.rssPerConnBytes * 1.5)}) and < 10.27 kB`,
+      verdict: verdict(
+        herald.rssPerConnBytes <= rawWs.rssPerConnBytes * 1.5 && herald.rssPerConnBytes < 10_270,
+      ),
+    });
+    out.push({
+      metric: 'V8 heap per idle connection (after GC)',
+      herald: `${kb(herald.heapPerConnBytes)} (/metrics: ${kb(herald.metricsHeapPerConnBytes ?? NaN)})`,
+      baseline: `raw ws ${kb(rawWs.heapPerConnBytes)}`,
+      target: '',
+      verdict: '',
+    });
+    out.push({
+      metric: 'Clients held by one gateway process',
+      herald: `${herald.clients.toLocaleString('en')} (${herald.failed} failed, ${herald.connectSeconds.toFixed(1)} s to connect)`,
+      baseline: `raw ws ${rawWs.clients.toLocaleString('en')}`,
+      target: `${n.toLocaleString('en')}${n >= 19_000 ? ' (descriptor cap)' : ' (quick)'}`,
+      verdict: verdict(herald.clients >= n && herald.failed === 0),
+    });
+    const mw = r.idle.machineWide;
+    if (mw) {
+      out.push({
+        metric: `Clients on one machine (${mw.gateways} gateway processes)`,
+        herald: `${mw.clients.toLocaleString('en')} (${mw.failed} failed; ${kb(mw.rssPerConnBytes)} RSS each; ${(mw.totalRssBytes / 2 ** 30).toFixed(2)} GiB in gateways)`,
+        baseline: '',
+        target: '≥ 100,000',
+        verdict: verdict(mw.clients >= 100_000),
+      });
+    }
+  }
+  if (r.throughput) {
+    const { herald, forwarder } = r.throughput;
+    const lat = (s: typeof herald.atHalf) =>
+      s ? `p50 ${s.latency.p50Ms} / p99 ${s.latency.p99Ms} / p99.9 ${s.latency.p999Ms} ms` : 'n/a';
+    out.push({
+      metric: `Max sustained notifications/s (PUT → receive → ack, ${herald.clients.toLocaleString('en')} clients)`,
+      herald: `${herald.maxSustainedPerSec.toLocaleString('en')}/s`,
+      baseline: `forwarder ${forwarder.maxSustainedPerSec.toLocaleString('en')}/s`,
+      target: '≥ 10,000/s',
+      verdict: verdict(herald.maxSustainedPerSec >= 10_000),
+    });
+    out.push({
+      metric: `Latency at 50 % of max (${herald.atHalf?.offeredPerSec ?? '-'}/s)`,
+      herald: lat(herald.atHalf),
+      baseline: `forwarder at ${forwarder.atHalf?.offeredPerSec ?? '-'}/s: ${lat(forwarder.atHalf)}`,
+      target: 'p99 < 25 ms',
+      verdict: verdict(!!herald.atHalf && herald.atHalf.latency.p99Ms < 25),
+    });
+    out.push({
+      metric: `Latency at 90 % of max (${herald.atNinety?.offeredPerSec ?? '-'}/s)`,
+      herald: lat(herald.atNinety),
+      baseline: `forwarder at ${forwarder.atNinety?.offeredPerSec ?? '-'}/s: ${lat(forwarder.atNinety)}`,
+      target: '',
+      verdict: '',
+    });
+  }
+  if (r.storm) {
+    const s = r.storm;
+    out.push({
+      metric: `Reconnect storm: ${s.victims.toLocaleString('en')} clients of a killed gateway resynced (jitter ${s.jitterMs} ms)`,
+      herald: `${s.resyncSeconds.toFixed(2)} s (kill → all resynced ${s.killToResyncedSeconds.toFixed(2)} s)`,
+      baseline: '',
+      target: '≤ 5 s',
+      verdict: verdict(s.resyncSeconds <= 5 && s.victims >= 15_000),
+    });
+    out.push({
+      metric: 'Reconnect storm: versions lost',
+      herald: `${s.lost} of ${s.pendingChannels.toLocaleString('en')}`,
+      baseline: '',
+      target: '0',
+      verdict: verdict(s.lost === 0),
+    });
+  }
+  if (r.cost) {
+    const c = r.cost;
+    out.push({
+      metric: 'Redis round trips per PUT (ingress)',
+      herald: `${c.roundTripsPerPut} (${Object.entries(c.roundTripsByCommand)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')})`,
+      baseline: `${c.redisCallsPerPut} commands run by Redis incl. Lua-internal`,
+      target: '≤ 2',
+      verdict: verdict(c.roundTripsPerPut <= 2),
+    });
+    out.push({
+      metric: 'Redis memory per channel record (registered, version, ack)',
+      herald: `${c.bytesPerChannelRecord} B (registered only: ${c.bytesPerChannelRegistered} B)`,
+      baseline: '',
+      target: '≤ 150 B',
+      verdict: verdict(c.bytesPerChannelRecord <= 150),
+    });
+    out.push({
+      metric: 'Redis memory per UAID (connected)',
+      herald: `${c.bytesPerUaid} B`,
+      baseline: '',
+      target: '',
+      verdict: '',
+    });
+  }
+  return out;
+}
+
+export function textTable(list: Row[]): string {
+  const cols: Array<keyof Row> = ['metric', 'herald', 'baseline', 'target', 'verdict'];
+  const width = cols.map((c) => Math.max(c.length, ...list.map((r) => r[c].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(width[i])).join(' | ');
+  return [
+    line(cols),
+    width.map((w) => '-'.repeat(w)).join('-+-'),
+    ...list.map((r) => line(cols.map((c) => r[c]))),
+  ].join('\n');
+}
+
+export function markdown(r: BenchResults): string {
+  const m = r.machine;
+  const shared = Math.max(...m.loadAtStart, ...r.loadAtEnd) > 0.5;
+  return [
+    `Measured ${r.date.slice(0, 10)} with \`npm run bench\` (${r.mode} run, ${Math.round(r.durationSeconds / 60)} min) on ${m.nproc} × ${m.cpu}, ${m.ramGiB} GiB RAM, Node ${m.node}.` +
+      (shared
+        ? ` The machine was shared with other engineers' work while it ran (load average ${m.loadAtStart.join(' / ')} at the start, ${r.loadAtEnd.join(' / ')} at the end); everything — Redis, Herald, the baselines and the load generators — ran on its ${m.nproc} cores.`
+        : ` Everything — Redis, Herald, the baselines and the load generators — ran on its ${m.nproc} cores.`),
+    '',
+    '| Metric | Herald | Baseline (same run) | Target | |',
+    '|---|---|---|---|---|',
+    ...rows(r).map(
+      (x) => `| ${x.metric} | ${x.herald} | ${x.baseline} | ${x.target} | ${x.verdict} |`,
+    ),
+    '',
+    `Raw figures: \`bench/results/${r.date.replace(/[:.]/g, '-')}.json\`. Analysis of misses: \`bench/FINDINGS.md\`.`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,94 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { markdown, rows, textTable, BenchResults } from './report';
+import { runCost } from './scenarios/cost';
+import { runIdle } from './scenarios/idle';
+import { runStorm } from './scenarios/storm';
+import { runThroughput } from './scenarios/throughput';
+import { describeMachine } from './support/machine';
+import { ROOT } from './support/processes';
+
+/**
+ * `npm run bench [-- --quick] [-- --only idle|throughput|storm|cost]`: runs the scenarios one
+ * after the other (each starts and stops its own Redis and processes), prints the table and
+ * writes bench/results/<date>.json (and LATEST.md for a full run of everything).
+ */
+const SCENARIOS = ['idle', 'throughput', 'storm', 'cost'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+function parseArgs(argv: string[]): { quick: boolean; only: Scenario[] } {
+  const quick = argv.includes('--quick');
+  const i = argv.indexOf('--only');
+  const only = i >= 0 ? (argv[i + 1] ?? '').split(',') : [...SCENARIOS];
+  for (const s of only)
+    if (!SCENARIOS.includes(s as Scenario))
+      throw new Error(`unknown scenario "${s}"; one of ${SCENARIOS.join(', ')}`);
+  return { quick, only: only as Scenario[] };
+}
+
+async function main(): Promise<void> {
+  const { quick, only } = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const log = (s: string) =>
+    process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${s}\n`);
+  const results: BenchResults = {
+    date: new Date().toISOString(),
+    mode: quick ? 'quick' : 'full',
+    machine: describeMachine(),
+    loadAtEnd: [],
+    durationSeconds: 0,
+  };
+  log(`bench (${results.mode}): ${only.join(', ')} on ${JSON.stringify(results.machine)}`);
+  if (only.includes('idle')) {
+    results.idle = await runIdle(
+      quick ? 5_000 : 19_000,
+      quick ? null : { gateways: 6, perGateway: 17_000 },
+      log,
+    );
+  }
+  if (only.includes('throughput')) {
+    results.throughput = await runThroughput(
+      quick
+        ? {
+            clients: 1_000,
+            rates: [1_000, 2_000, 4_000],
+            stepMs: 2_000,
+            latencyStepMs: 2_000,
+            putters: 1,
+          }
+        : {
+            clients: 2_000,
+            rates: [1_000, 2_000, 3_000, 4_000, 6_000, 8_000, 10_000, 12_000, 16_000],
+            stepMs: 5_000,
+            latencyStepMs: 10_000,
+            putters: 2,
+          },
+      log,
+    );
+  }
+  if (only.includes('storm')) results.storm = await runStorm(quick ? 2_000 : 15_000, 1_000, log);
+  if (only.includes('cost')) results.cost = await runCost(quick ? 1_000 : 5_000, log);
+
+  results.loadAtEnd = loadavg().map((l) => Math.round(l * 100) / 100);
+  results.durationSeconds = Math.round((Date.now() - started) / 1000);
+  const table = textTable(rows(results));
+  process.stdout.write(`\n${table}\n\n`);
+  const dir = join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const name = `${results.date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}${only.length < SCENARIOS.length ? `-${only.join('-')}` : ''}.json`;
+  writeFileSync(join(dir, name), JSON.stringify(results, null, 2) + '\n');
+  log(`wrote bench/results/${name}`);
+  if (!quick && only.length === SCENARIOS.length) {
+    writeFileSync(join(dir, 'LATEST.md'), markdown(results));
+    log('wrote bench/results/LATEST.md');
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  },
+);

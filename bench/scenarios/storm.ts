@@ -1,0 +1,123 @@
+import type { AwaitResult, PutAllResult } from '../load/protocol';
+import { ClientFleet } from '../support/client-fleet';
+import { startCluster } from '../support/cluster';
+import { forkLoad, stopAll } from '../support/fleet';
+import { sleep } from '../support/stats';
+
+export interface StormResult {
+  gateways: number;
+  clientsPerGateway: number;
+  connected: number;
+  victims: number;
+  pendingChannels: number;
+  putStatuses: Record<string, number>;
+  putSeconds: number;
+  jitterMs: number;
+  reconnected: number;
+  reconnectFailed: number;
+  /** From the reconnect signal to the last expected version received. */
+  resyncSeconds: number;
+  /** From kill -9 to the last expected version (includes the PUTs made while disconnected). */
+  killToResyncedSeconds: number;
+  lost: number;
+}
+
+/**
+ * Three gateways; kill -9 the third; while its clients are offline every one of their channels
+ * gets a new version; then they all reconnect (hello with uaid + channelIDs) to the two others,
+ * each after a random delay of up to jitterMs. Measured: time until every client holds its latest
+ * versions, and how many never arrive.
+ */
+export async function runStorm(
+  perGateway: number,
+  jitterMs: number,
+  log: (s: string) => void,
+): Promise<StormResult> {
+  const cluster = await startCluster({ gateways: 3, worker: true });
+  let fleet: ClientFleet | null = null;
+  const putters = forkLoad('putter', 2);
+  try {
+    fleet = await ClientFleet.connect({
+      urls: cluster.gatewayUrls,
+      total: perGateway * 3,
+      mode: 'simplepush',
+      channels: 2,
+      wantEndpoints: true,
+      ack: true,
+    });
+    log(`storm: ${fleet.connected} clients connected (${fleet.failed} failed) in ${fleet.ms} ms`);
+    const victims = fleet.endpoints.map((list) => list.filter((e) => e[0] === 2));
+    const victimClients = victims.reduce((s, l) => s + l.length, 0) / 2;
+
+    const tKill = Date.now();
+    cluster.gateways[2].proc.kill('SIGKILL');
+    await cluster.gateways[2].exited;
+    // Wait until every victim saw its socket close.
+    for (;;) {
+      const closed = await Promise.all(
+        fleet.procs.map((p) => p.ask<{ kind: 'ok'; closed?: number }>({ cmd: 'count-closed' })),
+      );
+      if (closed.reduce((s, c) => s + (c.closed ?? 0), 0) >= victimClients) break;
+      await sleep(50);
+    }
+    // New versions for every channel of the offline clients (stored for later: 202).
+    const all = victims.flat();
+    await Promise.all(
+      putters.map((p, i) =>
+        p.ask({ cmd: 'endpoints', urls: all.filter((_, k) => k % 2 === i).map((e) => e[2]) }),
+      ),
+    );
+    const tPut = Date.now();
+    const puts = await Promise.all(
+      putters.map((p) => p.ask<PutAllResult>({ cmd: 'put-all', concurrency: 64 })),
+    );
+    const putSeconds = (Date.now() - tPut) / 1000;
+    const putStatuses: Record<string, number> = {};
+    for (const r of puts)
+      for (const [c, n] of Object.entries(r.statuses)) putStatuses[c] = (putStatuses[c] ?? 0) + n;
+    const expectedVersion = new Map<string, string>();
+    puts.forEach((r, i) => {
+      const mine = all.filter((_, k) => k % 2 === i);
+      mine.forEach((e, k) => expectedVersion.set(e[1], r.versions[k]));
+    });
+    log(`storm: ${all.length} versions PUT in ${putSeconds} s: ${JSON.stringify(putStatuses)}`);
+
+    const survivors = cluster.gatewayUrls.slice(0, 2);
+    const tReconnect = Date.now();
+    await Promise.all(
+      fleet.procs.map((p) => p.ask({ cmd: 'reconnect', urls: survivors, jitterMs })),
+    );
+    const waits = await Promise.all(
+      fleet.procs.map((p, i) =>
+        p.ask<AwaitResult>({
+          cmd: 'await',
+          expected: victims[i].map((e) => [e[1], expectedVersion.get(e[1]) as string]),
+          timeoutMs: 60_000,
+        }),
+      ),
+    );
+    const lastAt = Math.max(...waits.map((w) => w.lastAt));
+    const result: StormResult = {
+      gateways: 3,
+      clientsPerGateway: perGateway,
+      connected: fleet.connected,
+      victims: victimClients,
+      pendingChannels: all.length,
+      putStatuses,
+      putSeconds,
+      jitterMs,
+      reconnected: waits.reduce((s, w) => s + w.reconnected, 0),
+      reconnectFailed: waits.reduce((s, w) => s + w.reconnectFailed, 0),
+      resyncSeconds: (lastAt - tReconnect) / 1000,
+      killToResyncedSeconds: (lastAt - tKill) / 1000,
+      lost: waits.reduce((s, w) => s + w.missing, 0),
+    };
+    log(`storm: ${JSON.stringify(result)}`);
+    return result;
+  } finally {
+    await fleet?.close();
+    await Promise.all(putters.map((p) => p.ask({ cmd: 'close' }).catch(() => undefined)));
+    await stopAll(putters);
+    await cluster.stop();
+  }
+}

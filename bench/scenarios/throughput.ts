@@ -1,0 +1,199 @@
+import { join } from 'node:path';
+import { freePort } from '@herald/managed-redis';
+import type { RunResult } from '../load/protocol';
+import { ClientFleet } from '../support/client-fleet';
+import { startCluster } from '../support/cluster';
+import { forkLoad, LoadProcess, stopAll } from '../support/fleet';
+import { cpuSecondsOf } from '../support/machine';
+import { spawnNode } from '../support/processes';
+import { LatencySummary, nowUs, sleep, summarise } from '../support/stats';
+
+export interface StepFigures {
+  offeredPerSec: number;
+  sent: number;
+  skipped: number;
+  non2xx: number;
+  deliveredPerSec: number;
+  deliveredRatio: number;
+  latency: LatencySummary;
+  /** CPU seconds per second of each measured server process during the step. */
+  cpu: Record<string, number>;
+  sustained: boolean;
+}
+
+export interface PipelineResult {
+  label: string;
+  clients: number;
+  steps: StepFigures[];
+  maxSustainedPerSec: number;
+  atHalf: StepFigures | null;
+  atNinety: StepFigures | null;
+}
+
+export interface ThroughputResult {
+  forwarder: PipelineResult;
+  herald: PipelineResult;
+}
+
+export interface ThroughputOptions {
+  clients: number;
+  rates: number[];
+  stepMs: number;
+  latencyStepMs: number;
+  putters: number;
+}
+
+type Watched = { name: string; pid: number };
+
+/** Delivered ≥ 95 % of offered and p99 under this: the pipeline still follows the rate. */
+const P99_LIMIT_MS = 250;
+
+async function step(
+  fleet: ClientFleet,
+  putters: LoadProcess[],
+  rate: number,
+  ms: number,
+  watched: Watched[],
+): Promise<StepFigures> {
+  const since = nowUs();
+  await fleet.stats(since); // resets counters; samples only versions sent from now on
+  const cpu0 = watched.map((p) => cpuSecondsOf(p.pid));
+  const t0 = performance.now();
+  const runs = await Promise.all(
+    putters.map((p) =>
+      p.ask<RunResult>({
+        cmd: 'run',
+        rate: rate / putters.length,
+        durationMs: ms,
+        maxInFlight: 512,
+      }),
+    ),
+  );
+  await sleep(1000); // let in-flight notifications land
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = Object.fromEntries(
+    watched.map((p, i) => [
+      p.name,
+      Math.round(((cpuSecondsOf(p.pid) - cpu0[i]) / wall) * 100) / 100,
+    ]),
+  );
+  const s = await fleet.stats(since);
+  const sent = runs.reduce((a, r) => a + r.sent, 0);
+  const skipped = runs.reduce((a, r) => a + r.skipped, 0);
+  let non2xx = 0;
+  for (const r of runs)
+    for (const [code, n] of Object.entries(r.statuses)) if (!code.startsWith('2')) non2xx += n;
+  const offered = Math.round((rate * ms) / 1000);
+  const latency = summarise(s.latenciesUs);
+  const ratio = Math.round((s.received / offered) * 1000) / 1000;
+  return {
+    offeredPerSec: rate,
+    sent,
+    skipped,
+    non2xx,
+    deliveredPerSec: Math.round(s.received / (ms / 1000)),
+    deliveredRatio: ratio,
+    latency,
+    cpu,
+    sustained: ratio >= 0.95 && latency.p99Ms < P99_LIMIT_MS,
+  };
+}
+
+async function measurePipeline(
+  label: string,
+  urls: string[],
+  watched: Watched[],
+  o: ThroughputOptions,
+  log: (s: string) => void,
+): Promise<PipelineResult> {
+  const fleet = await ClientFleet.connect({
+    urls,
+    total: o.clients,
+    mode: 'simplepush',
+    channels: 1,
+    wantEndpoints: true,
+    ack: true,
+    processes: 2,
+  });
+  log(
+    `  ${label}: ${fleet.connected} clients connected (${fleet.failed} failed) in ${fleet.ms} ms`,
+  );
+  const putters = forkLoad('putter', o.putters);
+  try {
+    const endpoints = fleet.allEndpoints().map((e) => e[2]);
+    await Promise.all(
+      putters.map((p, i) =>
+        p.ask({ cmd: 'endpoints', urls: endpoints.filter((_, k) => k % putters.length === i) }),
+      ),
+    );
+    // Warm-up: JIT, keep-alive sockets, Lua script cache.
+    await step(fleet, putters, Math.min(500, o.rates[0]), 1000, watched);
+    const steps: StepFigures[] = [];
+    for (const rate of o.rates) {
+      const f = await step(fleet, putters, rate, o.stepMs, watched);
+      steps.push(f);
+      log(
+        `  ${label} ${rate}/s: delivered ${f.deliveredPerSec}/s (${(f.deliveredRatio * 100).toFixed(1)} %), ` +
+          `p50 ${f.latency.p50Ms} p99 ${f.latency.p99Ms} p99.9 ${f.latency.p999Ms} ms, ` +
+          `skipped ${f.skipped}, non-2xx ${f.non2xx}, cpu ${JSON.stringify(f.cpu)}`,
+      );
+      if (!f.sustained) break;
+      await sleep(500);
+    }
+    const ok = steps.filter((s) => s.sustained);
+    const max = ok.length ? ok[ok.length - 1].offeredPerSec : 0;
+    let atHalf: StepFigures | null = null;
+    let atNinety: StepFigures | null = null;
+    if (max > 0) {
+      await sleep(1000);
+      atHalf = await step(fleet, putters, Math.round(max * 0.5), o.latencyStepMs, watched);
+      log(`  ${label} at 50 % (${atHalf.offeredPerSec}/s): ${JSON.stringify(atHalf.latency)}`);
+      await sleep(1000);
+      atNinety = await step(fleet, putters, Math.round(max * 0.9), o.latencyStepMs, watched);
+      log(`  ${label} at 90 % (${atNinety.offeredPerSec}/s): ${JSON.stringify(atNinety.latency)}`);
+    }
+    return { label, clients: fleet.connected, steps, maxSustainedPerSec: max, atHalf, atNinety };
+  } finally {
+    await fleet.close();
+    await Promise.all(putters.map((p) => p.ask({ cmd: 'close' }).catch(() => undefined)));
+    await stopAll(putters);
+  }
+}
+
+export async function runThroughput(
+  o: ThroughputOptions,
+  log: (s: string) => void,
+): Promise<ThroughputResult> {
+  log(`throughput: forwarder floor (one process, no Redis), ${o.clients} clients`);
+  const port = await freePort();
+  const fwd = await spawnNode(
+    'forwarder',
+    join(__dirname, '..', 'baselines', 'forwarder.js'),
+    port,
+    {
+      env: { PORT: String(port) },
+    },
+  );
+  let forwarder: PipelineResult;
+  try {
+    forwarder = await measurePipeline('forwarder', [`ws://127.0.0.1:${port}/`], [fwd], o, log);
+  } finally {
+    await fwd.stop();
+  }
+
+  log(`throughput: Herald (ingress, 2 gateways, worker, Redis), ${o.clients} clients`);
+  const cluster = await startCluster({ gateways: 2, worker: true });
+  let herald: PipelineResult;
+  try {
+    herald = await measurePipeline(
+      'herald',
+      cluster.gatewayUrls,
+      [cluster.ingress, ...cluster.gateways, { name: 'redis', pid: cluster.redis.pid as number }],
+      o,
+      log,
+    );
+  } finally {
+    await cluster.stop();
+  }
+  return { forwarder, herald };
+}

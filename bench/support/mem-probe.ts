@@ -1,0 +1,18 @@
+/**
+ * Preloaded into a measured process (`node --expose-gc -r dist/bench/support/mem-probe.js ...`):
+ * on SIGUSR2 it collects garbage and prints one `BENCH_MEM {json}` line to stderr, so the bench
+ * reads RSS and heap after a full GC without any change to the app's code.
+ */
+type Gc = () => void;
+
+process.on('SIGUSR2', () => {
+  const gc = (globalThis as { gc?: Gc }).gc;
+  if (gc) {
+    gc();
+    gc();
+  }
+  const m = process.memoryUsage();
+  process.stderr.write(
+    `BENCH_MEM ${JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers })}\n`,
+  );
+});
