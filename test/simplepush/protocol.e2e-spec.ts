@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { ManagedRedis } from '@herald/managed-redis';
-import { HeraldProcess, startHerald } from '../support/herald-process';
+import { startTopology, Topology } from '../support/herald-process';
 import { putVersion, SimplePushClient } from '../support/simplepush-client';
 
-/** Every message of SimplePush v1 against one all-in-one Herald on a private Redis. */
-describe('SimplePush v1 over one Herald process', () => {
+/**
+ * Every message of SimplePush v1, against the all-in-one process (`npm start`) and against a split
+ * cluster (ingress, gateway and worker as separate processes), each on a private Redis.
+ */
+describe.each(['all', 'split'] as const)('SimplePush v1 (%s)', (kind) => {
   let redis: ManagedRedis;
-  let herald: HeraldProcess;
+  let herald: Topology;
   let url: string;
   const clients: SimplePushClient[] = [];
   const connect = async (protocols?: string[]) => {
@@ -17,15 +20,12 @@ describe('SimplePush v1 over one Herald process', () => {
 
   beforeAll(async () => {
     redis = await ManagedRedis.start();
-    herald = await startHerald('all', {
-      redisUrl: redis.url,
-      env: { CLIENT_PING_MIN_INTERVAL_MS: '60000' },
-    });
-    url = `ws://127.0.0.1:${herald.ports.gateway}/`;
+    herald = await startTopology(kind, redis.url, { CLIENT_PING_MIN_INTERVAL_MS: '60000' });
+    url = herald.gatewayUrl;
   });
   afterEach(() => clients.splice(0).forEach((c) => c.close()));
   afterAll(async () => {
-    await herald?.kill('SIGTERM');
+    await herald?.stop();
     await redis?.stop();
   });
 
@@ -74,9 +74,7 @@ describe('SimplePush v1 over one Herald process', () => {
     const chid = randomUUID();
     const reg = await a.register(chid);
     expect(reg).toMatchObject({ messageType: 'register', channelID: chid, status: 200 });
-    expect(reg.pushEndpoint).toMatch(
-      new RegExp(`^http://localhost:${herald.ports.ingress}/update/[A-Za-z0-9_-]+$`),
-    );
+    expect(reg.pushEndpoint).toMatch(new RegExp(`^${herald.publicUrl}/update/[A-Za-z0-9_-]+$`));
     const note = a.nextOf('notification');
     const put = await putVersion(reg.pushEndpoint, 7);
     expect(put.status).toBe(200);
@@ -91,9 +89,10 @@ describe('SimplePush v1 over one Herald process', () => {
     await a.closed;
     const b = await connect();
     await b.hello(a.uaid, [chid]);
+    const pending = b.nextOf('notification');
     const again = await putVersion(reg.pushEndpoint, 8);
     expect(again.status).toBe(200);
-    const next = await b.nextOf('notification');
+    const next = await pending;
     expect(next.updates).toEqual([{ channelID: chid, version: '8' }]);
   });
 

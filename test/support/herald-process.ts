@@ -134,3 +134,46 @@ export async function startHerald(role: Role, opts: StartOptions = {}): Promise<
 export async function stopAll(procs: Array<HeraldProcess | undefined>): Promise<void> {
   await Promise.all(procs.filter(Boolean).map((p) => (p as HeraldProcess).kill('SIGTERM')));
 }
+
+/** Herald as one process ('all') or as a split cluster (ingress + gateway + worker processes). */
+export interface Topology {
+  kind: 'all' | 'split';
+  gatewayUrl: string;
+  ingressPort: number;
+  /** The base every pushEndpoint starts with. */
+  publicUrl: string;
+  processes: HeraldProcess[];
+  stop(): Promise<void>;
+}
+
+export async function startTopology(
+  kind: 'all' | 'split',
+  redisUrl: string,
+  env: Record<string, string> = {},
+): Promise<Topology> {
+  if (kind === 'all') {
+    const all = await startHerald('all', { redisUrl, env });
+    return {
+      kind,
+      gatewayUrl: `ws://127.0.0.1:${all.ports.gateway}/`,
+      ingressPort: all.ports.ingress,
+      publicUrl: `http://localhost:${all.ports.ingress}`,
+      processes: [all],
+      stop: () => stopAll([all]),
+    };
+  }
+  const ingress = await startHerald('ingress', { redisUrl, env });
+  const publicUrl = `http://127.0.0.1:${ingress.port}`;
+  const [gateway, worker] = await Promise.all([
+    startHerald('gateway', { redisUrl, env: { ...env, PUBLIC_URL: publicUrl } }),
+    startHerald('worker', { redisUrl, env }),
+  ]);
+  return {
+    kind,
+    gatewayUrl: `ws://127.0.0.1:${gateway.port}/`,
+    ingressPort: ingress.port,
+    publicUrl,
+    processes: [ingress, gateway, worker],
+    stop: () => stopAll([gateway, ingress, worker]),
+  };
+}
