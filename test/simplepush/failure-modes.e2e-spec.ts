@@ -186,6 +186,18 @@ describe('failure modes', () => {
     }
   });
 
+  it('answers hello with 503 beyond MAX_CONNECTIONS and register with 413 beyond MAX_CHANNELS_PER_UAID', async () => {
+    const h = await start('all', { MAX_CONNECTIONS: '1', MAX_CHANNELS_PER_UAID: '2' });
+    const first = await connect(h);
+    expect((await first.hello()).status).toBe(200);
+    expect((await first.register()).status).toBe(200);
+    expect((await first.register()).status).toBe(200);
+    expect(await first.register()).toMatchObject({ status: 413, reason: 'at most 2 channels per UAID' });
+    const second = await connect(h);
+    expect(await second.hello()).toMatchObject({ status: 503 });
+    expect((await second.closed).code).toBe(1013);
+  });
+
   it('exposes Prometheus metrics on every role', async () => {
     const h = await start('all');
     const c = await connect(h);

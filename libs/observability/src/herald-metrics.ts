@@ -68,6 +68,12 @@ export const metrics = {
     help: 'Redis connection or command errors',
     labelNames: ['role'] as const,
   }),
+  redisScriptDuration: new Histogram({
+    name: 'herald_redis_script_duration_seconds',
+    help: 'duration of each Lua script call (one Redis round trip), by script',
+    labelNames: ['script'] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5],
+  }),
   framesRejected: new Counter({
     name: 'herald_frames_rejected_total',
     help: 'client frames that closed or were refused, by reason',

@@ -2,7 +2,10 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import Redis, { RedisOptions } from 'ioredis';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { metrics } from '@herald/observability';
-import * as scripts from './lua/scripts';
+import * as coreScripts from './lua/scripts';
+import * as messageScripts from './lua/message-scripts';
+
+const scripts = { ...coreScripts, ...messageScripts };
 
 /** Script name → number of keys; each becomes a command on every connection (EVALSHA + fallback). */
 const SCRIPT_KEYS: Record<keyof typeof scripts, number> = {
@@ -14,6 +17,11 @@ const SCRIPT_KEYS: Record<keyof typeof scripts, number> = {
   ADD_CHANNEL: 2,
   CLAIM_CHANNEL: 1,
   DELETE_IF_EQUAL: 1,
+  STORE_MESSAGE: 5,
+  READ_MESSAGES: 2,
+  DELETE_MESSAGE: 3,
+  DROP_CHANNEL_MESSAGES: 1,
+  RATE_HIT: 1,
 };
 export type ScriptName = keyof typeof scripts;
 
@@ -43,7 +51,9 @@ export function runScript<T>(
   args: Array<string | number>,
 ): Promise<T> {
   const fn = (redis as unknown as Record<string, (...a: unknown[]) => Promise<T>>)[name];
-  return fn.call(redis, ...keys, ...args);
+  // Every state change goes through here, so timing it here measures all of them (and only here).
+  const done = metrics.redisScriptDuration.startTimer({ script: name });
+  return fn.call(redis, ...keys, ...args).finally(done);
 }
 
 /**
