@@ -6,11 +6,24 @@ import { EndpointTokenCodec } from '@herald/tokens';
 import { WakeupPolicy } from '@herald/wakeup';
 import { NotifyService } from './simplepush/notify.service';
 import { UpdateController } from './simplepush/update.controller';
+import { MessageIdCodec, ReceiptIdCodec } from '@herald/webpush';
+import { AdminController } from './admin/admin.controller';
+import { ReceiptsController } from './receipts/receipts.controller';
+import { MessageController } from './webpush/message.controller';
+import { SenderRateLimiter } from './webpush/sender-rate-limiter';
+import { WebPushController } from './webpush/webpush.controller';
+import { WebPushPushService } from './webpush/webpush-push.service';
 import { INGRESS_LOGGER } from './ingress.tokens';
 
 @Module({
   imports: [ObservabilityModule, StorageModule],
-  controllers: [UpdateController],
+  controllers: [
+    UpdateController,
+    WebPushController,
+    MessageController,
+    ReceiptsController,
+    AdminController,
+  ],
   providers: [
     {
       provide: INGRESS_LOGGER,
@@ -27,7 +40,19 @@ import { INGRESS_LOGGER } from './ingress.tokens';
       useFactory: (c: HeraldConfig) => new WakeupPolicy(c.WAKEUP_ENABLED, c.WAKEUP_ALLOWED_CIDRS),
       inject: [HERALD_CONFIG],
     },
+    {
+      provide: MessageIdCodec,
+      useFactory: (c: HeraldConfig) => new MessageIdCodec(c.endpointSecret),
+      inject: [HERALD_CONFIG],
+    },
+    {
+      provide: ReceiptIdCodec,
+      useFactory: (c: HeraldConfig) => new ReceiptIdCodec(c.endpointSecret),
+      inject: [HERALD_CONFIG],
+    },
     NotifyService,
+    WebPushPushService,
+    SenderRateLimiter,
   ],
 })
 export class IngressModule {}

@@ -42,6 +42,13 @@ export const configSchema = z.object({
   WAKEUP_ENABLED: bool(false),
   WAKEUP_ALLOWED_CIDRS: z.string().default(''),
   WAKEUP_MIN_INTERVAL_MS: int(60_000, 0),
+  /** Bearer token of the admin endpoints (broadcasts); unset: they refuse every request. */
+  ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  WEBPUSH_MAX_MESSAGES_PER_UAID: int(100, 1),
+  WEBPUSH_BATCH_SIZE: int(10, 1),
+  /** Pushes per sender (VAPID key, else client IP) per window; 0 turns rate limiting off. */
+  PUSH_RATE_LIMIT: int(6_000, 0),
+  PUSH_RATE_WINDOW_MS: int(60_000, 100),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

@@ -92,6 +92,80 @@ export const metrics = {
     name: 'herald_dead_nodes_swept_total',
     help: 'gateway nodes removed from the registry after their heartbeat stopped',
   }),
+  webpushMessages: new Counter({
+    name: 'herald_webpush_messages_total',
+    help: 'Web Push messages accepted by the ingress: routed to a live gateway, stored for later, or dropped (TTL 0, client offline)',
+    labelNames: ['result'] as const,
+  }),
+  webpushStored: new Gauge({
+    name: 'herald_webpush_messages_stored',
+    help: 'Web Push messages stored cluster-wide and not yet acknowledged, cancelled or seen expired (approximate)',
+  }),
+  webpushExpired: new Counter({
+    name: 'herald_webpush_messages_expired_total',
+    help: 'stored Web Push messages found expired (TTL ran out) before delivery was acknowledged',
+  }),
+  webpushReplaced: new Counter({
+    name: 'herald_webpush_messages_replaced_total',
+    help: 'stored Web Push messages replaced by a newer one with the same Topic',
+  }),
+  webpushEvicted: new Counter({
+    name: 'herald_webpush_messages_evicted_total',
+    help: 'oldest stored Web Push messages dropped because a UAID exceeded WEBPUSH_MAX_MESSAGES_PER_UAID',
+  }),
+  webpushCancelled: new Counter({
+    name: 'herald_webpush_messages_cancelled_total',
+    help: 'stored Web Push messages cancelled by their application server (DELETE /m/<id>)',
+  }),
+  webpushRejected: new Counter({
+    name: 'herald_webpush_rejected_total',
+    help: 'Web Push requests refused by the ingress, by reason',
+    labelNames: ['reason'] as const,
+  }),
+  webpushPayloadBytes: new Histogram({
+    name: 'herald_webpush_payload_bytes',
+    help: 'size of accepted Web Push bodies',
+    buckets: [0, 128, 256, 512, 1024, 2048, 3072, 4096],
+  }),
+  webpushAcks: new Counter({
+    name: 'herald_webpush_acks_total',
+    help: 'Web Push acks by code (100 delivered, 101 decryption error, 102 not delivered)',
+    labelNames: ['code'] as const,
+  }),
+  webpushNacks: new Counter({
+    name: 'herald_webpush_nacks_total',
+    help: 'Web Push nacks by code (301, 302, 303: service-worker errors)',
+    labelNames: ['code'] as const,
+  }),
+  webpushUnregistrations: new Counter({
+    name: 'herald_webpush_unregistrations_total',
+    help: 'Web Push unregisters by code (200 manual, 201 quota exceeded, 202 permission revoked)',
+    labelNames: ['code'] as const,
+  }),
+  vapidFailures: new Counter({
+    name: 'herald_vapid_failures_total',
+    help: 'pushes refused with 401 because of VAPID, by reason',
+    labelNames: ['reason'] as const,
+  }),
+  rateLimited: new Counter({
+    name: 'herald_rate_limited_total',
+    help: 'pushes refused with 429, by what identified the sender (vapid key or ip)',
+    labelNames: ['by'] as const,
+  }),
+  receipts: new Counter({
+    name: 'herald_push_receipts_total',
+    help: 'RFC 8030 push receipts: recorded on delivery, read by application servers',
+    labelNames: ['event'] as const,
+  }),
+  broadcastChanges: new Counter({
+    name: 'herald_broadcast_changes_total',
+    help: 'broadcast versions changed by the operator (admin endpoint)',
+  }),
+  broadcastsSent: new Counter({
+    name: 'herald_broadcasts_sent_total',
+    help: 'broadcast frames written to clients (hello, broadcast_subscribe, live change)',
+    labelNames: ['path'] as const,
+  }),
 };
 
 export { register as metricsRegistry };

@@ -9,7 +9,7 @@ export interface HelloReplyFields {
   uaid: string;
   status: number;
   useWebpush?: boolean;
-  broadcasts?: Record<string, string>;
+  broadcasts?: Record<string, string | Record<string, string>>;
 }
 
 export function helloReply(f: HelloReplyFields): string {

@@ -5,6 +5,16 @@ export type { HelloInput, HelloResult } from './user.repository';
 export { ChannelRepository } from './channel.repository';
 export type { RegisterResult, NotifyResult } from './channel.repository';
 export { NodeRepository } from './node.repository';
+export { MessageRepository } from './message.repository';
+export type {
+  StoredMessage,
+  NewMessage,
+  StoreResult,
+  ReadResult,
+  Receipt,
+  Route,
+} from './message.repository';
+export { BroadcastRepository } from './broadcast.repository';
 export { RouteBus, encodeNodeMessage, decodeNodeMessage } from './route-bus';
 export type { NodeMessage } from './route-bus';
 export { StorageModule } from './storage.module';

@@ -11,6 +11,22 @@ export const keys = {
   acks: (uaid: string) => `u:{${uaid}}:ack`,
   /** string with expiry: set while a UDP wake-up was sent recently (rate limit) */
   wakeupLimit: (uaid: string) => `u:{${uaid}}:wkrl`,
+  /** sorted set: key of each stored Web Push message → arrival sequence (expires with the last) */
+  messages: (uaid: string) => `u:{${uaid}}:msg`,
+  /** prefix of one stored Web Push message's hash (expires with the message's TTL) */
+  messagePrefix: (uaid: string) => `u:{${uaid}}:m:`,
+  /** hash: "<chid> <topic>" → key of the message that topic names (RFC 8030 replacement) */
+  topics: (uaid: string) => `u:{${uaid}}:top`,
+  /** list with expiry: delivery receipts waiting for their application server (RFC 8030 §5.1) */
+  receipts: (receiptId: string) => `rcpt:{${receiptId}}`,
+  /** string with expiry: pushes a sender made in the current rate-limit window */
+  senderRate: (sender: string) => `rl:{${sender}}`,
+  /** hash: broadcast id → version (autopush's megaphone) */
+  broadcasts: 'herald:broadcasts',
+  /** pub/sub channel: broadcast changes, the one message every gateway gets */
+  broadcastChannel: 'herald:broadcasts',
+  /** string: Web Push messages stored cluster-wide (approximate, for the gauge) */
+  storedMessages: 'herald:stats:webpush-stored',
   /** string: the UAID that owns a channelID (409 for anyone else) */
   channelOwner: (chid: string) => `ch:{${chid}}`,
   /** sorted set: gateway node id → last heartbeat (ms) */

@@ -2,6 +2,7 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { VersionUpdate } from '@herald/protocol';
 import { keys } from './keys';
+import type { StoredMessage } from './message.repository';
 import { RedisConnections } from './redis-connections';
 
 /**
@@ -15,7 +16,11 @@ export type NodeMessage =
   /** A newer connection of this UAID exists elsewhere: close this one. */
   | { t: 'kick'; uaid: string; epoch: string }
   /** The retry worker found these unacknowledged: send them again. */
-  | { t: 'redeliver'; uaid: string; epoch: string; updates: VersionUpdate[] };
+  | { t: 'redeliver'; uaid: string; epoch: string; updates: VersionUpdate[] }
+  /** A new Web Push message (stored first unless its TTL is 0); `ts` as for 'notify'. */
+  | { t: 'push'; uaid: string; epoch: string; message: StoredMessage; ts: number }
+  /** The retry worker found these Web Push messages unacknowledged: send them again. */
+  | { t: 'repush'; uaid: string; epoch: string; messages: StoredMessage[] };
 
 export function encodeNodeMessage(m: NodeMessage): string {
   return JSON.stringify(m);

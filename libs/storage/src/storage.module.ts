@@ -1,13 +1,23 @@
 import { Module } from '@nestjs/common';
 import { Readiness } from '@herald/observability';
+import { BroadcastRepository } from './broadcast.repository';
 import { ChannelRepository } from './channel.repository';
+import { MessageRepository } from './message.repository';
 import { NodeRepository } from './node.repository';
 import { RedisConnections } from './redis-connections';
 import { RouteBus } from './route-bus';
 import { UserRepository } from './user.repository';
 import { ObservabilityModule } from '@herald/observability';
 
-const providers = [RedisConnections, UserRepository, ChannelRepository, NodeRepository, RouteBus];
+const providers = [
+  RedisConnections,
+  UserRepository,
+  ChannelRepository,
+  NodeRepository,
+  RouteBus,
+  MessageRepository,
+  BroadcastRepository,
+];
 
 @Module({ imports: [ObservabilityModule], providers, exports: [...providers, ObservabilityModule] })
 export class StorageModule {

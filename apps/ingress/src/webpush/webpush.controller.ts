@@ -1,0 +1,150 @@
+import { Controller, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
+import { metrics } from '@herald/observability';
+import { EndpointKind, EndpointTokenCodec } from '@herald/tokens';
+import {
+  applicationServerKeyHash,
+  parsePushHeaders,
+  parseVapidAuthorization,
+  ReceiptIdCodec,
+  verifyVapid,
+  WebPushErrno,
+} from '@herald/webpush';
+import { Errno, sendPushError } from '../http/push-error';
+import { header, prefersAsync, pushHeaderValues, receiptIdOf } from './push-request';
+import { SenderRateLimiter } from './sender-rate-limiter';
+import { WebPushPushService } from './webpush-push.service';
+
+/**
+ * RFC 8030 push: `POST /wpush/v1/<token>` and, bound to the application server's key,
+ * `POST /wpush/v2/<token>`. 201 (202 with `Prefer: respond-async`) with `Location: /m/<id>` and
+ * the TTL honoured; 400 bad headers, 401 VAPID, 404 forged token, 410 unsubscribed, 413 too
+ * large, 429 rate limited (Retry-After), 503 storage unavailable.
+ */
+@Controller('wpush')
+export class WebPushController {
+  private readonly audience: string;
+
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    private readonly tokens: EndpointTokenCodec,
+    private readonly receipts: ReceiptIdCodec,
+    private readonly limiter: SenderRateLimiter,
+    private readonly pusher: WebPushPushService,
+  ) {
+    // VAPID tokens are for the push service's origin, as the application server sees it.
+    this.audience = new URL(config.PUBLIC_URL).origin;
+  }
+
+  @Post('v1/:token')
+  v1(@Param('token') token: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.push('webpush', token, req, reply);
+  }
+
+  @Post('v2/:token')
+  v2(@Param('token') token: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.push('webpush-v2', token, req, reply);
+  }
+
+  private async push(
+    kind: EndpointKind,
+    token: string,
+    req: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply> {
+    const claims = this.tokens.decode(token);
+    if (!claims || claims.kind !== kind) {
+      metrics.webpushRejected.inc({ reason: 'invalid_token' });
+      return sendPushError(reply, 404, Errno.INVALID_TOKEN, 'invalid push endpoint');
+    }
+
+    const creds = parseVapidAuthorization(header(req, 'authorization'), header(req, 'crypto-key'));
+    let senderKey: Buffer | null = null;
+    if (creds === 'malformed') return this.unauthorized(reply, 'malformed');
+    if (creds) {
+      const vapid = await verifyVapid(creds, { audience: this.audience });
+      if (!vapid.ok) return this.unauthorized(reply, vapid.reason);
+      senderKey = applicationServerKeyHash(vapid.publicKey);
+    }
+    if (claims.kind === 'webpush-v2') {
+      if (!senderKey) return this.unauthorized(reply, 'missing');
+      if (!claims.keyHash || !senderKey.equals(claims.keyHash)) {
+        return this.unauthorized(reply, 'key_mismatch');
+      }
+    }
+
+    const sender = senderKey ? `k:${senderKey.toString('base64url')}` : `ip:${req.ip}`;
+    let retryAfter = 0;
+    try {
+      retryAfter = await this.limiter.hit(sender);
+    } catch {
+      // Fail open: a Redis hiccup on the limiter is no reason to refuse the push; storing it
+      // below reports the outage if there is one.
+    }
+    if (retryAfter) {
+      metrics.rateLimited.inc({ by: senderKey ? 'vapid' : 'ip' });
+      reply.header('Retry-After', String(retryAfter));
+      return sendPushError(reply, 429, WebPushErrno.RATE_LIMITED, 'too many pushes, slow down');
+    }
+
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const parsed = parsePushHeaders(pushHeaderValues(req), body.length);
+    if (!parsed.ok) {
+      metrics.webpushRejected.inc({ reason: `errno_${parsed.error.errno}` });
+      return sendPushError(reply, parsed.error.status, parsed.error.errno, parsed.error.message);
+    }
+
+    let receipt: string | null = null;
+    const receiptUrl = header(req, 'push-receipt');
+    if (receiptUrl !== undefined) {
+      receipt = receiptIdOf(receiptUrl);
+      if (!receipt || !this.receipts.isGenuine(receipt)) {
+        metrics.webpushRejected.inc({ reason: 'invalid_receipt' });
+        return sendPushError(
+          reply,
+          400,
+          WebPushErrno.INVALID_RECEIPT,
+          'Push-Receipt must be a receipt subscription URL from POST /receipts',
+        );
+      }
+    }
+
+    const respondAsync = prefersAsync(req);
+    let outcome;
+    try {
+      outcome = await this.pusher.push(
+        claims.uaid,
+        claims.channelID,
+        parsed.value,
+        body,
+        receipt,
+        respondAsync,
+      );
+    } catch {
+      metrics.webpushRejected.inc({ reason: 'storage' });
+      return sendPushError(reply, 503, Errno.STORAGE, 'storage unavailable, retry later');
+    }
+    if (outcome.kind === 'gone') {
+      metrics.webpushRejected.inc({ reason: 'gone' });
+      return sendPushError(reply, 410, Errno.GONE, 'subscription unregistered');
+    }
+    if (respondAsync) reply.header('Preference-Applied', 'respond-async');
+    return reply
+      .code(respondAsync ? 202 : 201)
+      .header('Location', `${this.config.PUBLIC_URL}/m/${outcome.id}`)
+      .header('TTL', String(parsed.value.ttl))
+      .send();
+  }
+
+  private unauthorized(reply: FastifyReply, reason: string): FastifyReply {
+    metrics.vapidFailures.inc({ reason });
+    const message =
+      reason === 'missing'
+        ? 'this endpoint requires VAPID (Authorization: vapid t=…, k=…)'
+        : reason === 'key_mismatch'
+          ? 'VAPID key differs from the key this subscription was made with'
+          : `VAPID authorization failed (${reason})`;
+    return sendPushError(reply, 401, WebPushErrno.INVALID_AUTH, message);
+  }
+}
