@@ -29,6 +29,10 @@ function parseArgs(argv: string[]): { quick: boolean; only: Scenario[] } {
 
 async function main(): Promise<void> {
   const { quick, only } = parseArgs(process.argv.slice(2));
+  if (process.argv.includes('--profile')) {
+    process.env.BENCH_CPU_PROF = process.env.BENCH_CPU_PROF ?? '/tmp/herald-bench-profiles';
+    mkdirSync(process.env.BENCH_CPU_PROF, { recursive: true });
+  }
   const started = Date.now();
   const log = (s: string) =>
     process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${s}\n`);
@@ -52,17 +56,19 @@ async function main(): Promise<void> {
       quick
         ? {
             clients: 1_000,
-            rates: [1_000, 2_000, 4_000],
+            rates: [1_000, 2_000, 3_000, 4_000, 6_000],
             stepMs: 2_000,
             latencyStepMs: 2_000,
             putters: 1,
+            webpush: true,
           }
         : {
             clients: 2_000,
-            rates: [1_000, 2_000, 3_000, 4_000, 6_000, 8_000, 10_000, 12_000, 16_000],
+            rates: [1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 8_000, 10_000, 12_000, 16_000],
             stepMs: 5_000,
             latencyStepMs: 10_000,
             putters: 2,
+            webpush: true,
           },
       log,
     );

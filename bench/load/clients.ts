@@ -43,6 +43,22 @@ function localAddress(i: number): string {
   return `127.${10 + procIndex}.${1 + Math.floor(i / 200)}.${1 + (i % 200)}`;
 }
 
+/** Web Push: one message per frame; its body is the send time (µs) as text. */
+function onWebPush(c: Client, frame: { channelID: string; version: string; data?: string }): void {
+  const now = nowUs();
+  received++;
+  const sent = frame.data ? Number(Buffer.from(frame.data, 'base64url').toString()) : 0;
+  if (sent >= statsSinceUs && sent > 1e15) latencies.push(now - sent);
+  if (ackEnabled && c.ws && c.ws.readyState === WebSocket.OPEN) {
+    c.ws.send(
+      JSON.stringify({
+        messageType: 'ack',
+        updates: [{ channelID: frame.channelID, version: frame.version, code: 100 }],
+      }),
+    );
+  }
+}
+
 function onNotification(
   c: Client,
   frame: { updates?: Array<{ channelID: string; version: number | string }> },
@@ -79,7 +95,7 @@ function onNotification(
 function open(
   c: Client,
   url: string,
-  mode: 'simplepush' | 'raw',
+  mode: 'simplepush' | 'webpush' | 'raw',
   channels: number,
   endpoints: Array<[number, string, string]> | null,
 ): Promise<boolean> {
@@ -108,7 +124,11 @@ function open(
       if (mode === 'raw') return settle(true);
       const resuming = c.uaid !== '';
       ws.send(
-        JSON.stringify({ messageType: 'hello', uaid: c.uaid, channelIDs: resuming ? c.chids : [] }),
+        JSON.stringify(
+          mode === 'webpush'
+            ? { messageType: 'hello', uaid: c.uaid, use_webpush: true }
+            : { messageType: 'hello', uaid: c.uaid, channelIDs: resuming ? c.chids : [] },
+        ),
       );
     });
     ws.on('message', (data) => {
@@ -117,7 +137,8 @@ function open(
       const frame = JSON.parse(text) as Record<string, unknown>;
       switch (frame.messageType) {
         case 'notification':
-          onNotification(c, frame as never);
+          if (typeof frame.channelID === 'string') onWebPush(c, frame as never);
+          else onNotification(c, frame as never);
           return;
         case 'hello':
           if (frame.status !== 200) return settle(false);
@@ -179,8 +200,11 @@ async function connect(cmd: ConnectCommand): Promise<void> {
   reply({ kind: 'connected', connected, failed, endpoints: endpoints ?? [], ms: Date.now() - t0 });
 }
 
+let revived: Client[] = [];
+
 async function reconnect(urls: string[], jitterMs: number): Promise<void> {
   const dead = clients.filter((c) => c.closed);
+  revived = dead;
   let k = 0;
   await Promise.all(
     dead.map(
@@ -259,7 +283,7 @@ process.on('message', (m: ParentCommand) => {
           kind: 'await',
           missing: a ? a.left : 0,
           lastAt: a ? a.lastAt : Date.now(),
-          reconnected,
+          reconnected: revived.filter((c) => !c.closed).length,
           reconnectFailed,
         });
       };

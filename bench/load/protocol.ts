@@ -6,7 +6,7 @@ export interface ConnectCommand {
   urls: string[];
   count: number;
   /** 'simplepush': hello + register; 'raw': an open socket and nothing else. */
-  mode: 'simplepush' | 'raw';
+  mode: 'simplepush' | 'webpush' | 'raw';
   channels: number;
   /** Send endpoints back (throughput, storm); not for idle runs with many clients. */
   wantEndpoints: boolean;
@@ -29,7 +29,14 @@ export type ParentCommand =
   /** PUT generator: the endpoints it may target (a disjoint share, so versions never go stale). */
   | { cmd: 'endpoints'; urls: string[] }
   /** PUT generator: `rate` requests/s at random endpoints for `durationMs`. */
-  | { cmd: 'run'; rate: number; durationMs: number; maxInFlight: number }
+  | {
+      cmd: 'run';
+      rate: number;
+      durationMs: number;
+      maxInFlight: number;
+      /** 'webpush': POST with TTL and an aes128gcm body carrying the send time. */
+      kind?: 'simplepush' | 'webpush';
+    }
   /** PUT generator: one request to each endpoint, `concurrency` at a time. */
   | { cmd: 'put-all'; concurrency: number };
 

@@ -20,19 +20,29 @@ function reply(m: ChildReply): void {
   process.send?.(m);
 }
 
+let kind: 'simplepush' | 'webpush' = 'simplepush';
+
 function put(url: URL, version: string, done: (status: number) => void): void {
-  const body = `version=${version}`;
+  const webpush = kind === 'webpush';
+  const body = webpush ? version : `version=${version}`;
   const req = request(
     {
       host: url.hostname,
       port: url.port,
       path: url.pathname,
-      method: 'PUT',
+      method: webpush ? 'POST' : 'PUT',
       agent,
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'content-length': body.length,
-      },
+      headers: webpush
+        ? {
+            ttl: '60',
+            'content-encoding': 'aes128gcm',
+            'content-type': 'application/octet-stream',
+            'content-length': body.length,
+          }
+        : {
+            'content-type': 'application/x-www-form-urlencoded',
+            'content-length': body.length,
+          },
     },
     (res) => {
       res.resume();
@@ -83,7 +93,7 @@ function run(rate: number, durationMs: number, maxInFlight: number): void {
         if (status === 0) errors++;
         statuses[status] = (statuses[status] ?? 0) + 1;
         if ((sent & 7) === 0) responseUs.push((performance.now() - t0) * 1000);
-        if (elapsed >= durationMs && inFlight === 0) finish();
+        if (performance.now() - start >= durationMs && inFlight === 0) finish();
       });
     }
     if (elapsed < durationMs) setTimeout(tick, 1);
@@ -124,6 +134,7 @@ process.on('message', (m: ParentCommand) => {
       reply({ kind: 'ok' });
       return;
     case 'run':
+      kind = m.kind ?? 'simplepush';
       run(m.rate, m.durationMs, m.maxInFlight);
       return;
     case 'put-all':

@@ -1,10 +1,11 @@
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@herald/managed-redis';
 import type { RunResult } from '../load/protocol';
 import { ClientFleet } from '../support/client-fleet';
 import { startCluster } from '../support/cluster';
 import { forkLoad, LoadProcess, stopAll } from '../support/fleet';
-import { cpuSecondsOf } from '../support/machine';
+import { cpuSecondsOf, machineJiffies } from '../support/machine';
 import { spawnNode } from '../support/processes';
 import { LatencySummary, nowUs, sleep, summarise } from '../support/stats';
 
@@ -16,6 +17,8 @@ export interface StepFigures {
   deliveredPerSec: number;
   deliveredRatio: number;
   latency: LatencySummary;
+  /** PUT request → HTTP response, as the AppServer sees it. */
+  putResponse: LatencySummary;
   /** CPU seconds per second of each measured server process during the step. */
   cpu: Record<string, number>;
   sustained: boolean;
@@ -33,6 +36,8 @@ export interface PipelineResult {
 export interface ThroughputResult {
   forwarder: PipelineResult;
   herald: PipelineResult;
+  /** The same cluster, Web Push POSTs (TTL 60, 8-byte-ish aes128gcm body) instead of PUTs. */
+  heraldWebPush?: PipelineResult;
 }
 
 export interface ThroughputOptions {
@@ -41,6 +46,7 @@ export interface ThroughputOptions {
   stepMs: number;
   latencyStepMs: number;
   putters: number;
+  webpush: boolean;
 }
 
 type Watched = { name: string; pid: number };
@@ -54,10 +60,17 @@ async function step(
   rate: number,
   ms: number,
   watched: Watched[],
+  kind: 'simplepush' | 'webpush',
 ): Promise<StepFigures> {
   const since = nowUs();
   await fleet.stats(since); // resets counters; samples only versions sent from now on
-  const cpu0 = watched.map((p) => cpuSecondsOf(p.pid));
+  const load = [
+    ...watched,
+    ...fleet.procs.map((p, i) => ({ name: `clients-${i}`, pid: p.child.pid as number })),
+    ...putters.map((p, i) => ({ name: `putter-${i}`, pid: p.child.pid as number })),
+  ];
+  const cpu0 = load.map((p) => cpuSecondsOf(p.pid));
+  const j0 = machineJiffies();
   const t0 = performance.now();
   const runs = await Promise.all(
     putters.map((p) =>
@@ -66,17 +79,20 @@ async function step(
         rate: rate / putters.length,
         durationMs: ms,
         maxInFlight: 512,
+        kind,
       }),
     ),
   );
-  await sleep(1000); // let in-flight notifications land
+  // CPU over the sending period only (cores busy: 1 = one core saturated).
   const wall = (performance.now() - t0) / 1000;
-  const cpu = Object.fromEntries(
-    watched.map((p, i) => [
-      p.name,
-      Math.round(((cpuSecondsOf(p.pid) - cpu0[i]) / wall) * 100) / 100,
-    ]),
+  const j1 = machineJiffies();
+  const cpu: Record<string, number> = Object.fromEntries(
+    load.map((p, i) => [p.name, Math.round(((cpuSecondsOf(p.pid) - cpu0[i]) / wall) * 100) / 100]),
   );
+  await sleep(1000); // let in-flight notifications land
+  // Whole machine, in cores busy (2 = both cores saturated).
+  cpu.machine =
+    Math.round(((j1.busy - j0.busy) / (j1.total - j0.total)) * cpus().length * 100) / 100;
   const s = await fleet.stats(since);
   const sent = runs.reduce((a, r) => a + r.sent, 0);
   const skipped = runs.reduce((a, r) => a + r.skipped, 0);
@@ -94,6 +110,7 @@ async function step(
     deliveredPerSec: Math.round(s.received / (ms / 1000)),
     deliveredRatio: ratio,
     latency,
+    putResponse: summarise(runs.flatMap((r) => r.responseUs)),
     cpu,
     sustained: ratio >= 0.95 && latency.p99Ms < P99_LIMIT_MS,
   };
@@ -105,11 +122,12 @@ async function measurePipeline(
   watched: Watched[],
   o: ThroughputOptions,
   log: (s: string) => void,
+  kind: 'simplepush' | 'webpush' = 'simplepush',
 ): Promise<PipelineResult> {
   const fleet = await ClientFleet.connect({
     urls,
     total: o.clients,
-    mode: 'simplepush',
+    mode: kind,
     channels: 1,
     wantEndpoints: true,
     ack: true,
@@ -127,14 +145,15 @@ async function measurePipeline(
       ),
     );
     // Warm-up: JIT, keep-alive sockets, Lua script cache.
-    await step(fleet, putters, Math.min(500, o.rates[0]), 1000, watched);
+    await step(fleet, putters, Math.min(500, o.rates[0]), 1000, watched, kind);
     const steps: StepFigures[] = [];
     for (const rate of o.rates) {
-      const f = await step(fleet, putters, rate, o.stepMs, watched);
+      const f = await step(fleet, putters, rate, o.stepMs, watched, kind);
       steps.push(f);
       log(
         `  ${label} ${rate}/s: delivered ${f.deliveredPerSec}/s (${(f.deliveredRatio * 100).toFixed(1)} %), ` +
           `p50 ${f.latency.p50Ms} p99 ${f.latency.p99Ms} p99.9 ${f.latency.p999Ms} ms, ` +
+          `PUT p50 ${f.putResponse.p50Ms} p99 ${f.putResponse.p99Ms} ms, ` +
           `skipped ${f.skipped}, non-2xx ${f.non2xx}, cpu ${JSON.stringify(f.cpu)}`,
       );
       if (!f.sustained) break;
@@ -146,10 +165,10 @@ async function measurePipeline(
     let atNinety: StepFigures | null = null;
     if (max > 0) {
       await sleep(1000);
-      atHalf = await step(fleet, putters, Math.round(max * 0.5), o.latencyStepMs, watched);
+      atHalf = await step(fleet, putters, Math.round(max * 0.5), o.latencyStepMs, watched, kind);
       log(`  ${label} at 50 % (${atHalf.offeredPerSec}/s): ${JSON.stringify(atHalf.latency)}`);
       await sleep(1000);
-      atNinety = await step(fleet, putters, Math.round(max * 0.9), o.latencyStepMs, watched);
+      atNinety = await step(fleet, putters, Math.round(max * 0.9), o.latencyStepMs, watched, kind);
       log(`  ${label} at 90 % (${atNinety.offeredPerSec}/s): ${JSON.stringify(atNinety.latency)}`);
     }
     return { label, clients: fleet.connected, steps, maxSustainedPerSec: max, atHalf, atNinety };

@@ -7,7 +7,7 @@ export const PER_PROCESS = 15_000;
 export interface FleetOptions {
   urls: string[];
   total: number;
-  mode: 'simplepush' | 'raw';
+  mode: 'simplepush' | 'webpush' | 'raw';
   channels: number;
   wantEndpoints: boolean;
   ack: boolean;

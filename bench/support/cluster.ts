@@ -30,6 +30,10 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const env = opts.env ?? {};
   const base = { redisUrl: redis.url, ingressUrl };
   const started: BenchProcess[] = [];
+  // `npm run bench -- --profile`: CPU profiles of the ingress and gateways, written at their exit.
+  const prof = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
   try {
     const ingressRedis = opts.ingressRedisUrl ? await opts.ingressRedisUrl(redis) : redis.url;
     const ingress = await startRole(
@@ -39,7 +43,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       {
         port: ingressPort,
         env,
-        nodeArgs: opts.ingressNodeArgs,
+        nodeArgs: [...prof, ...(opts.ingressNodeArgs ?? [])],
       },
     );
     started.push(ingress);
@@ -47,7 +51,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       Array.from({ length: opts.gateways }, (_, i) =>
         startRole('gateway', base, `bench-gw-${i + 1}`, {
           env,
-          nodeArgs: opts.gatewayNodeArgs?.(i),
+          nodeArgs: [...prof, ...(opts.gatewayNodeArgs?.(i) ?? [])],
         }),
       ),
     );
