@@ -32,7 +32,6 @@ let awaiting: {
   lastAt: number;
   done: () => void;
 } | null = null;
-let reconnected = 0;
 let reconnectFailed = 0;
 
 function reply(m: ChildReply): void {
@@ -215,7 +214,6 @@ async function reconnect(urls: string[], jitterMs: number): Promise<void> {
             const attempt = (n: number) => {
               void open(c, target, 'simplepush', 0, null).then((ok) => {
                 if (ok) {
-                  reconnected++;
                   resolve();
                 } else if (n < 5) {
                   setTimeout(() => attempt(n + 1), 200 + Math.random() * 500);
@@ -263,7 +261,6 @@ process.on('message', (m: ParentCommand) => {
       reply({ kind: 'ok', closed: clients.filter((c) => c.closed).length });
       return;
     case 'reconnect':
-      reconnected = 0;
       reconnectFailed = 0;
       void reconnect(m.urls, m.jitterMs);
       reply({ kind: 'ok' });

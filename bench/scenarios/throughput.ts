@@ -201,18 +201,34 @@ export async function runThroughput(
   }
 
   log(`throughput: Herald (ingress, 2 gateways, worker, Redis), ${o.clients} clients`);
-  const cluster = await startCluster({ gateways: 2, worker: true });
+  // The per-sender rate limit (6,000/min by default) would cap one load generator's POSTs.
+  const cluster = await startCluster({ gateways: 2, worker: true, env: { PUSH_RATE_LIMIT: '0' } });
+  const watched = [
+    cluster.ingress,
+    ...cluster.gateways,
+    { name: 'redis', pid: cluster.redis.pid as number },
+  ];
   let herald: PipelineResult;
+  let heraldWebPush: PipelineResult | undefined;
   try {
-    herald = await measurePipeline(
-      'herald',
-      cluster.gatewayUrls,
-      [cluster.ingress, ...cluster.gateways, { name: 'redis', pid: cluster.redis.pid as number }],
-      o,
-      log,
-    );
+    herald = await measurePipeline('herald', cluster.gatewayUrls, watched, o, log);
+    if (o.webpush) {
+      log(`throughput: Herald Web Push (POST /wpush/v1), ${o.clients} clients`);
+      try {
+        heraldWebPush = await measurePipeline(
+          'herald-webpush',
+          cluster.gatewayUrls,
+          watched,
+          o,
+          log,
+          'webpush',
+        );
+      } catch (err) {
+        log(`  Web Push leg failed: ${(err as Error).message}`);
+      }
+    }
   } finally {
     await cluster.stop();
   }
-  return { forwarder, herald };
+  return { forwarder, herald, heraldWebPush };
 }
