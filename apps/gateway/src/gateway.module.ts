@@ -5,6 +5,9 @@ import { StorageModule } from '@herald/storage';
 import { RedeliveryModule } from '@herald/redelivery';
 import { EndpointTokenCodec } from '@herald/tokens';
 import { WakeupPolicy } from '@herald/wakeup';
+import { MessageIdCodec } from '@herald/webpush';
+import { BroadcastService } from './handlers/broadcast.service';
+import { WebPushDelivery } from './handlers/webpush-delivery';
 import { ConnectionRegistry } from './connection/connection-registry';
 import { ConnectionService } from './connection/connection.service';
 import { AckHandler } from './handlers/ack.handler';
@@ -33,6 +36,13 @@ import { GATEWAY_LOGGER } from './gateway.tokens';
       useFactory: (c: HeraldConfig) => new WakeupPolicy(c.WAKEUP_ENABLED, c.WAKEUP_ALLOWED_CIDRS),
       inject: [HERALD_CONFIG],
     },
+    {
+      provide: MessageIdCodec,
+      useFactory: (c: HeraldConfig) => new MessageIdCodec(c.endpointSecret),
+      inject: [HERALD_CONFIG],
+    },
+    WebPushDelivery,
+    BroadcastService,
     ConnectionRegistry,
     ConnectionService,
     HelloHandler,

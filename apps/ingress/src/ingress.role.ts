@@ -17,7 +17,9 @@ export function startIngress(
     config,
     port,
     bodyParser: false,
-    fastify: { bodyLimit: MAX_BODY_BYTES, trustProxy: true },
+    // Route parameters are tokens: a key-bound Web Push token is 124 characters, a message id
+    // 103 (Fastify's default limit is 100, beyond which it answers 414).
+    fastify: { bodyLimit: MAX_BODY_BYTES, trustProxy: true, maxParamLength: 256 },
     prepare: (app) => {
       installRawBodies(app.getHttpAdapter().getInstance());
       app.useGlobalFilters(new PushExceptionFilter());

@@ -2,7 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { metrics } from '@herald/observability';
 import { RedeliverJob, RedeliveryQueue, redeliveryDelay } from '@herald/redelivery';
-import { ChannelRepository, RouteBus, UserRepository } from '@herald/storage';
+import {
+  ChannelRepository,
+  MessageRepository,
+  NodeMessage,
+  RouteBus,
+  UserRepository,
+} from '@herald/storage';
 
 export type RedeliverOutcome = 'moved' | 'acked' | 'sent' | 'node-gone' | 'gave-up';
 
@@ -19,24 +25,34 @@ export class RedeliverProcessor {
     private readonly users: UserRepository,
     private readonly bus: RouteBus,
     private readonly queue: RedeliveryQueue,
+    private readonly messages: MessageRepository,
   ) {}
 
   async process(job: RedeliverJob): Promise<RedeliverOutcome> {
     const { route, pending } = await this.channels.readPending(job.uaid);
     // Reconnected (a new epoch) or disconnected: its hello resync covers whatever is pending.
     if (!route || route.epoch !== job.epoch) return 'moved';
-    if (!pending.length) return 'acked';
-    const receivers = await this.bus.publish(route.nodeId, {
-      t: 'redeliver',
-      uaid: job.uaid,
-      epoch: job.epoch,
-      updates: pending,
-    });
+    let message: NodeMessage;
+    let count: number;
+    if (pending.length) {
+      message = { t: 'redeliver', uaid: job.uaid, epoch: job.epoch, updates: pending };
+      count = pending.length;
+    } else {
+      // A Web Push client keeps messages, not versions: its oldest unacked ones still within
+      // their TTL (expired ones are gone from Redis, and the gateway checks again on sending).
+      const now = Date.now();
+      const { messages } = await this.messages.read(job.uaid, 0, this.config.WEBPUSH_BATCH_SIZE);
+      const live = messages.filter((m) => now < m.exp);
+      if (!live.length) return 'acked';
+      message = { t: 'repush', uaid: job.uaid, epoch: job.epoch, messages: live };
+      count = live.length;
+    }
+    const receivers = await this.bus.publish(route.nodeId, message);
     if (receivers === 0) {
       await this.users.releaseRoute(job.uaid, route.nodeId, route.epoch);
       return 'node-gone';
     }
-    metrics.redelivered.inc(pending.length);
+    metrics.redelivered.inc(count);
     if (job.attempt >= this.config.REDELIVERY_MAX_ATTEMPTS) {
       // A client that never acks: stop here. The versions stay stored and are sent again on its
       // next hello, so the guarantee holds without retrying forever.

@@ -3,12 +3,13 @@ import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { CloseCode, parseClientFrame, SessionLimits, step } from '@herald/protocol';
-import { Logger } from '@herald/observability';
+import { Logger, metrics } from '@herald/observability';
 import { UserRepository } from '@herald/storage';
 import { RedeliveryQueue } from '@herald/redelivery';
 import { AckHandler } from '../handlers/ack.handler';
 import { HelloHandler } from '../handlers/hello.handler';
 import { RegisterHandler } from '../handlers/register.handler';
+import { BroadcastService } from '../handlers/broadcast.service';
 import { GATEWAY_LOGGER } from '../gateway.tokens';
 import { attach, Connection, connectionOf } from './connection';
 import { ConnectionRegistry } from './connection-registry';
@@ -40,6 +41,7 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
     private readonly acks: AckHandler,
     private readonly users: UserRepository,
     private readonly redelivery: RedeliveryQueue,
+    private readonly broadcasts: BroadcastService,
   ) {
     this.limits = { clientPingMinIntervalMs: config.CLIENT_PING_MIN_INTERVAL_MS };
     // eslint-disable-next-line @typescript-eslint/no-this-alias
@@ -122,13 +124,16 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
       case 'hello':
         return this.hello.handle(conn, s.frame);
       case 'register':
-        return this.registrations.register(conn, s.channelID);
+        return this.registrations.register(conn, s.channelID, s.key);
       case 'unregister':
-        return this.registrations.unregister(conn, s.channelID);
+        return this.registrations.unregister(conn, s.channelID, s.code);
       case 'ack':
         return this.acks.ack(conn, s.updates);
       case 'nack':
+        metrics.webpushNacks.inc({ code: s.code === null ? 'none' : String(s.code) });
+        return;
       case 'broadcast-subscribe':
+        return this.broadcasts.subscribeReply(conn, s.broadcasts);
       case 'nothing':
         return;
     }
@@ -137,6 +142,7 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
   private closed(conn: Connection): void {
     conn.closed = true;
     conn.inbox = null;
+    this.broadcasts.forget(conn);
     const wasHolder = this.registry.remove(conn);
     // Clear the route so the ingress knows at once the client is offline. While draining we skip
     // it (the herd of closes would all hit Redis at once; a stale route is found and cleared by

@@ -22,6 +22,8 @@ import { WakeupPolicy } from '@herald/wakeup';
 import { Connection } from '../connection/connection';
 import { ConnectionRegistry } from '../connection/connection-registry';
 import { GATEWAY_LOGGER } from '../gateway.tokens';
+import { BroadcastService } from './broadcast.service';
+import { WebPushDelivery } from './webpush-delivery';
 
 /**
  * hello: take ownership of the UAID (or issue a new one), close the connection it replaces on
@@ -37,6 +39,8 @@ export class HelloHandler {
     private readonly channels: ChannelRepository,
     private readonly bus: RouteBus,
     private readonly wakeup: WakeupPolicy,
+    private readonly webpush: WebPushDelivery,
+    private readonly broadcasts: BroadcastService,
   ) {}
 
   async handle(conn: Connection, frame: HelloFrame): Promise<void> {
@@ -101,10 +105,23 @@ export class HelloHandler {
       this.bus.publish(result.previous.nodeId, kick).catch(() => undefined);
     }
     metrics.hellos.inc({ result: result.isNew ? 'new' : 'existing' });
-    this.registry.send(
-      conn,
-      helloReply({ uaid: result.uaid, status: 200, useWebpush: conn.mode === 'webpush' }),
-    );
+    if (conn.mode === 'webpush') {
+      // Web Push: the broadcasts the client follows that changed, then its stored messages.
+      const b = this.broadcasts.subscribe(conn, frame.broadcasts ?? {});
+      const broadcasts = Object.keys(b.errors).length
+        ? { ...b.changed, errors: b.errors }
+        : b.changed;
+      this.registry.send(
+        conn,
+        helloReply({ uaid: result.uaid, status: 200, useWebpush: true, broadcasts }),
+      );
+      if (frame.broadcasts) metrics.broadcastsSent.inc({ path: 'hello' });
+      const early = conn.early;
+      conn.early = null;
+      await this.webpush.afterHello(conn, early);
+      return;
+    }
+    this.registry.send(conn, helloReply({ uaid: result.uaid, status: 200 }));
 
     const updates = mergeEarly(result.pending, conn.early, conn.epoch);
     conn.early = null;

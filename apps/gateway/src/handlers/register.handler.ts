@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { CloseCode, registerReply, unregisterReply } from '@herald/protocol';
-import { ChannelRepository } from '@herald/storage';
+import { ChannelRepository, MessageRepository } from '@herald/storage';
 import { EndpointTokenCodec } from '@herald/tokens';
+import { applicationServerKeyHash, decodeApplicationServerKey } from '@herald/webpush';
 import { Logger, metrics } from '@herald/observability';
 import { Connection } from '../connection/connection';
 import { ConnectionRegistry } from '../connection/connection-registry';
@@ -17,11 +18,22 @@ export class RegisterHandler {
     private readonly registry: ConnectionRegistry,
     private readonly channels: ChannelRepository,
     private readonly tokens: EndpointTokenCodec,
+    private readonly messages: MessageRepository,
   ) {}
 
-  async register(conn: Connection, channelID: string): Promise<void> {
+  async register(conn: Connection, channelID: string, key: string | null = null): Promise<void> {
     const uaid = conn.uaid as string;
     let reply: string;
+    // Web Push: an application server key binds the endpoint to it (/wpush/v2/).
+    const appKey = conn.mode === 'webpush' && key !== null ? decodeApplicationServerKey(key) : null;
+    if (conn.mode === 'webpush' && key !== null && !appKey) {
+      metrics.registrations.inc({ status: '400' });
+      this.registry.send(
+        conn,
+        registerReply(channelID, 400, undefined, 'key must be a P-256 public key in base64url'),
+      );
+      return;
+    }
     try {
       const result = await this.channels.register(
         uaid,
@@ -29,11 +41,9 @@ export class RegisterHandler {
         this.config.MAX_CHANNELS_PER_UAID,
       );
       switch (result) {
-        case 'ok': {
-          const token = this.tokens.encode({ kind: 'simplepush', uaid, channelID });
-          reply = registerReply(channelID, 200, `${this.config.PUBLIC_URL}/update/${token}`);
+        case 'ok':
+          reply = registerReply(channelID, 200, this.endpoint(conn, uaid, channelID, appKey));
           break;
-        }
         case 'conflict':
           reply = registerReply(
             channelID,
@@ -69,10 +79,26 @@ export class RegisterHandler {
     this.registry.send(conn, reply);
   }
 
-  async unregister(conn: Connection, channelID: string): Promise<void> {
+  private endpoint(conn: Connection, uaid: string, channelID: string, appKey: Buffer | null) {
+    const base = this.config.PUBLIC_URL;
+    if (conn.mode === 'simplepush') {
+      return `${base}/update/${this.tokens.encode({ kind: 'simplepush', uaid, channelID })}`;
+    }
+    if (!appKey) {
+      return `${base}/wpush/v1/${this.tokens.encode({ kind: 'webpush', uaid, channelID })}`;
+    }
+    const keyHash = applicationServerKeyHash(appKey);
+    return `${base}/wpush/v2/${this.tokens.encode({ kind: 'webpush-v2', uaid, channelID, keyHash })}`;
+  }
+
+  async unregister(conn: Connection, channelID: string, code: number | null = null): Promise<void> {
     try {
       await this.channels.unregister(conn.uaid as string, channelID);
       metrics.unregistrations.inc();
+      if (conn.mode === 'webpush') {
+        metrics.webpushUnregistrations.inc({ code: code === null ? 'none' : String(code) });
+        await this.messages.dropChannel(conn.uaid as string, channelID);
+      }
       this.registry.send(conn, unregisterReply(channelID, 200));
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'unregister failed');

@@ -5,6 +5,7 @@ import { Logger, metrics } from '@herald/observability';
 import { NodeMessage, NodeRepository, RouteBus } from '@herald/storage';
 import { ConnectionRegistry } from '../connection/connection-registry';
 import { GATEWAY_LOGGER } from '../gateway.tokens';
+import { WebPushDelivery } from '../handlers/webpush-delivery';
 
 /**
  * This node's link to the cluster: its pub/sub channel (notifications, kicks, redeliveries for
@@ -20,6 +21,7 @@ export class NodeLinkService implements OnApplicationBootstrap, OnApplicationShu
     private readonly registry: ConnectionRegistry,
     private readonly bus: RouteBus,
     private readonly nodes: NodeRepository,
+    private readonly webpush: WebPushDelivery,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -54,6 +56,10 @@ export class NodeLinkService implements OnApplicationBootstrap, OnApplicationShu
         if (m.updates.length && this.registry.send(conn, notificationBatch(m.updates))) {
           metrics.delivered.inc({ path: 'redelivery' }, m.updates.length);
         }
+        return;
+      case 'push':
+      case 'repush':
+        this.webpush.fromNode(conn, m);
         return;
       case 'kick':
         metrics.ghostsClosed.inc();
