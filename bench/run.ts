@@ -7,7 +7,7 @@ import { runIdle } from './scenarios/idle';
 import { runStorm } from './scenarios/storm';
 import { runThroughput } from './scenarios/throughput';
 import { describeMachine } from './support/machine';
-import { ROOT } from './support/processes';
+import { killSpawned, ROOT } from './support/processes';
 
 /**
  * `npm run bench [-- --quick] [-- --only idle|throughput|storm|cost]`: runs the scenarios one
@@ -89,6 +89,13 @@ async function main(): Promise<void> {
     writeFileSync(join(dir, 'LATEST.md'), markdown(results));
     log('wrote bench/results/LATEST.md');
   }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    killSpawned(); // Redis goes with process exit (ManagedRedis), load processes on disconnect
+    process.exit(130);
+  });
 }
 
 main().then(

@@ -8,6 +8,13 @@ import { sleep } from './stats';
 export const ROOT = join(__dirname, '..', '..', '..');
 const MEM_PROBE = join(__dirname, 'mem-probe.js');
 
+/** Every server process the bench started, so an interrupted run leaves none behind. */
+export const spawned = new Set<ChildProcess>();
+
+export function killSpawned(): void {
+  for (const c of spawned) if (c.exitCode === null) c.kill('SIGKILL');
+}
+
 export const BENCH_SECRET = 'b'.repeat(64);
 
 export type Role = 'gateway' | 'ingress' | 'worker';
@@ -98,6 +105,8 @@ export async function spawnNode(
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  spawned.add(proc);
+  proc.once('exit', () => spawned.delete(proc));
   const bp = new BenchProcess(name, proc, port);
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
   for (;;) {
