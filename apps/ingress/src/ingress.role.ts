@@ -1,7 +1,9 @@
+import type { FastifyReply } from 'fastify';
 import { HeraldConfig } from '@herald/config';
 import { RunningRole, startRole } from '@herald/runtime';
 import { installRawBodies } from './http/raw-body';
 import { PushExceptionFilter } from './http/push-exception.filter';
+import { Errno, sendPushError } from './http/push-error';
 import { IngressModule } from './ingress.module';
 
 /** Largest request body the ingress reads (Web Push allows 4096 bytes of payload plus headroom). */
@@ -18,8 +20,22 @@ export function startIngress(
     port,
     bodyParser: false,
     // Route parameters are tokens: a key-bound Web Push token is 124 characters, a message id
-    // 103 (Fastify's default limit is 100, beyond which it answers 414).
-    fastify: { bodyLimit: MAX_BODY_BYTES, trustProxy: true, maxParamLength: 256 },
+    // 103, a UnifiedPush endpoint at most 1000 bytes (Fastify's default limit is 100). Longer
+    // ones, and malformed URLs, are answered by frameworkErrors in our error shape.
+    fastify: {
+      bodyLimit: MAX_BODY_BYTES,
+      trustProxy: true,
+      maxParamLength: 1024,
+      frameworkErrors: (err, _req, reply) => {
+        const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+        void sendPushError(
+          reply as unknown as FastifyReply,
+          tooLong ? 404 : 400,
+          tooLong ? Errno.INVALID_TOKEN : Errno.BAD_BODY,
+          tooLong ? 'invalid push endpoint' : 'malformed URL',
+        );
+      },
+    },
     prepare: (app) => {
       installRawBodies(app.getHttpAdapter().getInstance());
       app.useGlobalFilters(new PushExceptionFilter());
