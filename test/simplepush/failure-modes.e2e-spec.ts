@@ -192,7 +192,10 @@ describe('failure modes', () => {
     expect((await first.hello()).status).toBe(200);
     expect((await first.register()).status).toBe(200);
     expect((await first.register()).status).toBe(200);
-    expect(await first.register()).toMatchObject({ status: 413, reason: 'at most 2 channels per UAID' });
+    expect(await first.register()).toMatchObject({
+      status: 413,
+      reason: 'at most 2 channels per UAID',
+    });
     const second = await connect(h);
     expect(await second.hello()).toMatchObject({ status: 503 });
     expect((await second.closed).code).toBe(1013);
