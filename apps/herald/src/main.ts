@@ -17,7 +17,7 @@ runStandalone(
   async () => {
     const config = loadConfigOrExit();
     let redis: ManagedRedis | null = null;
-    if (!config.REDIS_URL) {
+    if (!config.REDIS_URL && !config.REDIS_CLUSTER_NODES) {
       redis = await ManagedRedis.start({
         dir: join(config.HERALD_DATA_DIR, 'redis'),
         appendonly: true,

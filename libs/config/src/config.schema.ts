@@ -14,6 +14,11 @@ export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REDIS_URL: z.string().url().optional(),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(/^\s*[^\s,:]+:\d+\s*(,\s*[^\s,:]+:\d+\s*)*$/, 'comma-separated host:port list')
+    .default(''),
+  REDIS_PASSWORD: z.string().optional(),
   GATEWAY_PORT: port(8080),
   INGRESS_PORT: port(8081),
   WORKER_PORT: port(8082),

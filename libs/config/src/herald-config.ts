@@ -62,6 +62,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
   if (raw.NODE_ENV === 'production' && !raw.ENDPOINT_SECRET) {
     throw new ConfigError('ENDPOINT_SECRET: required when NODE_ENV=production');
   }
+  if (raw.REDIS_URL && raw.REDIS_CLUSTER_NODES) {
+    throw new ConfigError(
+      'REDIS_CLUSTER_NODES: set either REDIS_URL or REDIS_CLUSTER_NODES, not both',
+    );
+  }
   if (raw.REDELIVERY_MAX_DELAY_MS < raw.REDELIVERY_DELAY_MS) {
     throw new ConfigError('REDELIVERY_MAX_DELAY_MS: must be at least REDELIVERY_DELAY_MS');
   }

@@ -68,9 +68,15 @@ export interface FrameError {
   reason: string;
 }
 
+const LONG_NUMBER = /\d{16}/;
+
 const asString = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+/** A string, or a number's decimal text (versions and codes may come either way). */
+const asText = (v: unknown): string | null =>
+  typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : null;
 const asInt = (v: unknown): number | null => {
-  const n = typeof v === 'string' && /^-?\d{1,9}$/.test(v) ? Number(v) : NaN;
+  const text = asText(v);
+  const n = text !== null && /^-?\d{1,9}$/.test(text) ? Number(text) : NaN;
   return Number.isInteger(n) ? n : null;
 };
 
@@ -78,7 +84,8 @@ function stringMap(v: unknown): Record<string, string> | null {
   if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-    if (typeof val === 'string' && k.length <= 200 && val.length <= 200) out[k] = val;
+    const text = asText(val);
+    if (text !== null && k.length <= 200 && text.length <= 200) out[k] = text;
   }
   return out;
 }
@@ -90,9 +97,9 @@ function wakeupOf(msg: Record<string, unknown>): WakeupAddress | null {
   const port = asInt(hp.port);
   if (!ip || ip.length > 45 || port === null || port < 1 || port > 65535) return null;
   const mn = msg.mobilenetwork as Record<string, unknown> | undefined;
-  const mcc = mn && asString(mn.mcc);
-  const mnc = mn && asString(mn.mnc);
-  const netid = mn ? asString(mn.netid) : null;
+  const mcc = mn && asText(mn.mcc);
+  const mnc = mn && asText(mn.mnc);
+  const netid = mn ? asText(mn.netid) : null;
   return {
     ip,
     port,
@@ -101,15 +108,16 @@ function wakeupOf(msg: Record<string, unknown>): WakeupAddress | null {
 }
 
 /**
- * Parses one text frame into a typed frame. Numbers are kept as their decimal text (lossless),
- * because SimplePush versions reach 2^63−1 and JSON.parse would round them.
+ * Parses one text frame into a typed frame. Versions reach 2^63−1, which JSON.parse would round:
+ * a frame holding a long digit run is parsed losslessly (numbers kept as their decimal text).
  */
 export function parseClientFrame(text: string): ClientFrame | FrameError {
   // The ping is the two characters `{}` (with whitespace tolerated).
   if (text.length <= 8 && text.trim() === '{}') return { type: 'ping' };
   let msg: unknown;
   try {
-    msg = parseLossless(text, null, (n: string) => n);
+    // JSON.parse is several times faster; only a run of 16+ digits can lose precision in it.
+    msg = LONG_NUMBER.test(text) ? parseLossless(text, null, (n: string) => n) : JSON.parse(text);
   } catch {
     return { type: 'error', code: CloseCode.PROTOCOL_ERROR, reason: 'malformed JSON' };
   }
@@ -145,14 +153,14 @@ export function parseClientFrame(text: string): ClientFrame | FrameError {
         for (const u of m.updates as Record<string, unknown>[]) {
           if (!u || typeof u !== 'object') continue;
           const channelID = asString(u.channelID);
-          const version = asString(u.version);
+          const version = asText(u.version);
           if (channelID && version) updates.push({ channelID, version, code: asInt(u.code) });
         }
       }
       return { type: 'ack', updates };
     }
     case 'nack':
-      return { type: 'nack', version: asString(m.version), code: asInt(m.code) };
+      return { type: 'nack', version: asText(m.version), code: asInt(m.code) };
     case 'broadcast_subscribe':
       return { type: 'broadcast_subscribe', broadcasts: stringMap(m.broadcasts) ?? {} };
     case 'ping':

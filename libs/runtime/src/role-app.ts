@@ -5,6 +5,8 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { ConfigModule, HeraldConfig } from '@herald/config';
 import { createLogger, Logger, NestPinoLogger } from '@herald/observability';
 
+const LISTEN_BACKLOG = 4096;
+
 /** One running role (gateway, ingress or worker): its app, its port, and how to stop it. */
 export interface RunningRole {
   name: string;
@@ -44,7 +46,9 @@ export async function startRole(opts: RoleOptions): Promise<RunningRole> {
     },
   );
   await opts.prepare?.(app);
-  await app.listen(opts.port, opts.config.BIND_HOST);
+  // A deep accept queue: after a node dies, thousands of clients reconnect within a second, and
+  // the kernel drops SYNs beyond the backlog (Node's default is 511).
+  await app.listen({ port: opts.port, host: opts.config.BIND_HOST, backlog: LISTEN_BACKLOG });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
   logger.info({ port }, `${opts.name} listening`);

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { keys } from './keys';
-import { RedisConnections } from './redis-connections';
+import { RedisClient, RedisConnections } from './redis-connections';
 
 /**
  * Broadcasts (autopush's megaphone): operator-set `{id: version}` pairs in one Redis hash, and
@@ -31,7 +30,7 @@ export class BroadcastRepository {
   }
 
   /** Subscribes to changes; resolves once Redis confirmed. The connection is closed on shutdown. */
-  async listen(onChange: (changed: Record<string, string>) => void): Promise<Redis> {
+  async listen(onChange: (changed: Record<string, string>) => void): Promise<RedisClient> {
     const sub = this.redis.subscriber('broadcasts');
     sub.on('message', (_channel: string, text: string) => {
       try {

@@ -8,7 +8,12 @@ export type RegisterResult = 'ok' | 'conflict' | 'limit' | 'unknown-user';
 export type NotifyResult =
   | { kind: 'gone' }
   | { kind: 'stale' }
-  | { kind: 'stored'; route: { nodeId: string; epoch: string } | null; wakeup: string | null };
+  /** Stored and published to the live node holding the client (one round trip). */
+  | { kind: 'routed' }
+  /** Stored; the client is offline (no route, or its node was gone and the route cleared). */
+  | { kind: 'stored'; wakeup: string | null }
+  /** Stored; the caller publishes to the node (Redis Cluster: no cross-slot publish in scripts). */
+  | { kind: 'publish'; route: { nodeId: string; epoch: string }; wakeup: string | null };
 
 function pairs(flat: string[]): VersionUpdate[] {
   const out: VersionUpdate[] = [];
@@ -26,9 +31,7 @@ export class ChannelRepository {
    * Claim first: a channel is never listed under a user without owning it.
    */
   async register(uaid: string, channelID: string, maxChannels: number): Promise<RegisterResult> {
-    const owner = keys.channelOwner(channelID);
-    const claimed = await runScript<number>(this.redis.command, 'CLAIM_CHANNEL', [owner], [uaid]);
-    if (claimed !== 1) return 'conflict';
+    if ((await this.claim(uaid, channelID)) !== 1) return 'conflict';
     const added = await runScript<number>(
       this.redis.command,
       'ADD_CHANNEL',
@@ -36,18 +39,32 @@ export class ChannelRepository {
       [channelID, maxChannels],
     );
     if (added === 1) return 'ok';
-    await runScript(this.redis.command, 'DELETE_IF_EQUAL', [owner], [uaid]);
+    await this.release(uaid, channelID);
     return added === 0 ? 'limit' : 'unknown-user';
+  }
+
+  private claim(uaid: string, chid: string): Promise<number> {
+    return runScript<number>(
+      this.redis.command,
+      'CLAIM_CHANNEL',
+      [keys.channelOwners(chid)],
+      [keys.channelOwnerField(chid), uaid],
+    );
+  }
+
+  private release(uaid: string, chid: string): Promise<number> {
+    return runScript<number>(
+      this.redis.command,
+      'RELEASE_CHANNEL',
+      [keys.channelOwners(chid)],
+      [keys.channelOwnerField(chid), uaid],
+    );
   }
 
   /** Idempotent; never touches a channel that another UAID owns. */
   async unregister(uaid: string, channelID: string): Promise<void> {
-    await this.redis.command
-      .multi()
-      .hdel(keys.channels(uaid), channelID)
-      .hdel(keys.acks(uaid), channelID)
-      .exec();
-    await runScript(this.redis.command, 'DELETE_IF_EQUAL', [keys.channelOwner(channelID)], [uaid]);
+    await this.redis.command.hdel(keys.channels(uaid), channelID);
+    await this.release(uaid, channelID);
   }
 
   /**
@@ -57,17 +74,9 @@ export class ChannelRepository {
    */
   async settleReconcile(uaid: string, dropped: string[], restored: string[]): Promise<string[]> {
     const lost: string[] = [];
-    for (const chid of dropped) {
-      await runScript(this.redis.command, 'DELETE_IF_EQUAL', [keys.channelOwner(chid)], [uaid]);
-    }
+    for (const chid of dropped) await this.release(uaid, chid);
     for (const chid of restored) {
-      const ok = await runScript<number>(
-        this.redis.command,
-        'CLAIM_CHANNEL',
-        [keys.channelOwner(chid)],
-        [uaid],
-      );
-      if (ok !== 1) {
+      if ((await this.claim(uaid, chid)) !== 1) {
         await this.redis.command.hdel(keys.channels(uaid), chid);
         lost.push(chid);
       }
@@ -75,21 +84,39 @@ export class ChannelRepository {
     return lost;
   }
 
-  /** Stores a version if it is newer than the stored one, and tells where the client is. */
-  async notify(uaid: string, channelID: string, version: string): Promise<NotifyResult> {
+  /**
+   * Stores a version if it is newer than the stored one and routes it: with `publishPrefix` (a
+   * single Redis) the script publishes to the node itself; without, the caller must publish.
+   */
+  async notify(
+    uaid: string,
+    channelID: string,
+    version: string,
+    ts: number,
+    publishPrefix: string,
+  ): Promise<NotifyResult> {
     const r = await runScript<[number, string?, string?, string?]>(
       this.redis.command,
       'NOTIFY',
       [keys.user(uaid), keys.channels(uaid)],
-      [channelID, version],
+      [channelID, version, uaid, ts, publishPrefix],
     );
-    if (r[0] === 0) return { kind: 'gone' };
-    if (r[0] === 1) return { kind: 'stale' };
-    return {
-      kind: 'stored',
-      route: r[1] ? { nodeId: r[1], epoch: r[2] ?? '' } : null,
-      wakeup: r[3] || null,
-    };
+    switch (r[0]) {
+      case 0:
+        return { kind: 'gone' };
+      case 1:
+        return { kind: 'stale' };
+      case 2:
+        return { kind: 'routed' };
+      case 3:
+        return { kind: 'stored', wakeup: r[1] || null };
+      default:
+        return {
+          kind: 'publish',
+          route: { nodeId: r[1] as string, epoch: r[2] ?? '' },
+          wakeup: r[3] || null,
+        };
+    }
   }
 
   /** Records acks (only where the stored version is not newer); returns acked and still pending counts. */
@@ -101,7 +128,7 @@ export class ChannelRepository {
     const [acked, pending] = await runScript<[number, number]>(
       this.redis.command,
       'ACK',
-      [keys.channels(uaid), keys.acks(uaid)],
+      [keys.channels(uaid)],
       args,
     );
     return { acked, pending };
@@ -114,7 +141,7 @@ export class ChannelRepository {
     const [node, epoch, flat] = await runScript<[string, string, string[]]>(
       this.redis.command,
       'READ_PENDING',
-      [keys.user(uaid), keys.channels(uaid), keys.acks(uaid)],
+      [keys.user(uaid), keys.channels(uaid)],
       [],
     );
     return { route: node ? { nodeId: node, epoch } : null, pending: pairs(flat) };

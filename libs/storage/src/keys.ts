@@ -5,10 +5,11 @@
 export const keys = {
   /** hash: node, epoch (connection counter, never reset), proto, seen, wk (UDP wake-up address) */
   user: (uaid: string) => `u:{${uaid}}`,
-  /** hash: channelID → latest version ('' until the first one): the resync source of truth */
+  /**
+   * hash: channelID → latest version, '' until the first one, prefixed '+' once acknowledged:
+   * the resync source of truth
+   */
   channels: (uaid: string) => `u:{${uaid}}:ch`,
-  /** hash: channelID → highest version the client acknowledged */
-  acks: (uaid: string) => `u:{${uaid}}:ack`,
   /** string with expiry: set while a UDP wake-up was sent recently (rate limit) */
   wakeupLimit: (uaid: string) => `u:{${uaid}}:wkrl`,
   /** sorted set: key of each stored Web Push message → arrival sequence (expires with the last) */
@@ -27,10 +28,16 @@ export const keys = {
   broadcastChannel: 'herald:broadcasts',
   /** string: Web Push messages stored cluster-wide (approximate, for the gauge) */
   storedMessages: 'herald:stats:webpush-stored',
-  /** string: the UAID that owns a channelID (409 for anyone else) */
-  channelOwner: (chid: string) => `ch:{${chid}}`,
+  /**
+   * hash bucket: channelID (hex, no dashes) → the UAID that owns it (409 for anyone else). 4096
+   * buckets by the first 3 hex digits: compact listpacks up to ~500k channels with Redis's
+   * default hash-max-listpack-entries (128); raise it for more.
+   */
+  channelOwners: (chid: string) => `cho:{${chid.slice(0, 3)}}`,
+  channelOwnerField: (chid: string) => chid.replace(/-/g, ''),
   /** sorted set: gateway node id → last heartbeat (ms) */
   nodes: 'herald:nodes',
   /** pub/sub channel of one gateway node */
   nodeChannel: (nodeId: string) => `herald:node:${nodeId}`,
+  nodeChannelPrefix: 'herald:node:',
 };

@@ -219,7 +219,7 @@ export class MessageRepository {
     const out: string[] = [];
     if (waitMs > 0 && (await this.redis.command.llen(key)) === 0) {
       // BLPOP blocks its connection: a dedicated one per waiter, closed right after.
-      const blocking = this.redis.command.duplicate({ maxRetriesPerRequest: null });
+      const blocking = this.redis.blocking('receipts');
       try {
         const got = await blocking.blpop(key, waitMs / 1000);
         if (got) out.push(got[1]);

@@ -1,9 +1,8 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { VersionUpdate } from '@herald/protocol';
 import { keys } from './keys';
 import type { StoredMessage } from './message.repository';
-import { RedisConnections } from './redis-connections';
+import { RedisClient, RedisConnections } from './redis-connections';
 
 /**
  * Messages to one gateway node, over its own pub/sub channel (never a broadcast to all nodes).
@@ -37,24 +36,37 @@ export function decodeNodeMessage(text: string): NodeMessage | null {
 
 @Injectable()
 export class RouteBus implements OnApplicationShutdown {
-  private sub: Redis | null = null;
+  private sub: RedisClient | null = null;
 
   constructor(private readonly redis: RedisConnections) {}
 
-  /** Publishes to a node; resolves to the number of subscribers that got it (0: node gone). */
+  /**
+   * Publishes to a node; resolves to the number of subscribers that got it (0: node gone). On a
+   * Redis Cluster node channels are shard channels (SPUBLISH reaches one shard, not every node).
+   */
   publish(nodeId: string, message: NodeMessage): Promise<number> {
-    return this.redis.command.publish(keys.nodeChannel(nodeId), encodeNodeMessage(message));
+    const channel = keys.nodeChannel(nodeId);
+    const text = encodeNodeMessage(message);
+    return this.redis.cluster
+      ? (this.redis.command.spublish(channel, text) as Promise<number>)
+      : this.redis.command.publish(channel, text);
   }
 
   /** Subscribes this process to its node channel; resolves once Redis confirmed. */
   async listen(nodeId: string, onMessage: (m: NodeMessage) => void): Promise<void> {
     const sub = this.redis.subscriber(`node-${nodeId}`);
     this.sub = sub;
-    sub.on('message', (_channel: string, text: string) => {
+    const receive = (_channel: string, text: string) => {
       const m = decodeNodeMessage(text);
       if (m) onMessage(m);
-    });
-    await sub.subscribe(keys.nodeChannel(nodeId));
+    };
+    if (this.redis.cluster) {
+      sub.on('smessage', receive);
+      await sub.ssubscribe(keys.nodeChannel(nodeId));
+    } else {
+      sub.on('message', receive);
+      await sub.subscribe(keys.nodeChannel(nodeId));
+    }
   }
 
   async stop(): Promise<void> {

@@ -37,7 +37,7 @@ export class UserRepository {
       const reply = await runScript<HelloReply>(
         this.redis.command,
         'HELLO',
-        [keys.user(input.uaid), keys.channels(input.uaid), keys.acks(input.uaid)],
+        [keys.user(input.uaid), keys.channels(input.uaid)],
         [
           input.nodeId,
           input.proto,

@@ -1,7 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { Logger, metrics } from '@herald/observability';
-import { ChannelRepository, NodeMessage, RouteBus, UserRepository } from '@herald/storage';
+import {
+  ChannelRepository,
+  keys,
+  NodeMessage,
+  RedisConnections,
+  RouteBus,
+  UserRepository,
+} from '@herald/storage';
 import { WakeupPolicy, WakeupSender } from '@herald/wakeup';
 import { INGRESS_LOGGER } from '../ingress.tokens';
 
@@ -22,25 +29,33 @@ export class NotifyService {
     private readonly users: UserRepository,
     private readonly bus: RouteBus,
     private readonly wakeupPolicy: WakeupPolicy,
+    private readonly redis: RedisConnections,
   ) {}
 
   async notify(uaid: string, channelID: string, version: string): Promise<NotifyOutcome> {
     const ts = Date.now();
-    const stored = await this.channels.notify(uaid, channelID, version);
-    if (stored.kind === 'gone' || stored.kind === 'stale') return stored.kind;
-    if (stored.route) {
-      const message: NodeMessage = {
-        t: 'notify',
-        uaid,
-        epoch: stored.route.epoch,
-        update: { channelID, version },
-        ts,
-      };
-      if ((await this.bus.publish(stored.route.nodeId, message)) > 0) return 'routed';
-      // Nobody listens on that node's channel: the node is gone. Clear the stale route.
-      await this.users.releaseRoute(uaid, stored.route.nodeId, stored.route.epoch);
+    const prefix = this.redis.inScriptPublish ? keys.nodeChannelPrefix : '';
+    const r = await this.channels.notify(uaid, channelID, version, ts, prefix);
+    switch (r.kind) {
+      case 'gone':
+      case 'stale':
+      case 'routed':
+        return r.kind;
+      case 'publish': {
+        const message: NodeMessage = {
+          t: 'notify',
+          uaid,
+          epoch: r.route.epoch,
+          update: { channelID, version },
+          ts,
+        };
+        if ((await this.bus.publish(r.route.nodeId, message)) > 0) return 'routed';
+        // Nobody listens on that node's channel: the node is gone. Clear the stale route.
+        await this.users.releaseRoute(uaid, r.route.nodeId, r.route.epoch);
+        break;
+      }
     }
-    if (stored.wakeup) await this.wake(uaid, stored.wakeup);
+    if (r.wakeup) await this.wake(uaid, r.wakeup);
     return 'stored';
   }
 

@@ -3,19 +3,20 @@ import { NEWER } from './newer.lua';
 /**
  * The Lua scripts that make each state change atomic. Each touches the keys of one UAID only
  * (one Redis Cluster slot); cross-slot steps (channel ownership) are separate, ordered commands.
+ *
+ * A channel's value in `u:{uaid}:ch` is '' (registered, no version yet), 'V' (version V, not
+ * acknowledged) or '+V' (version V, acknowledged): one hash entry per channel holds both the
+ * resync source of truth and the ack state.
  */
 
-/** Pending updates of a user: channels whose latest version is newer than the acked one. */
+/** Pending updates of a user: channels whose latest version is not acknowledged. */
 const PENDING = `
-local function pending(chKey, ackKey)
+local function pending(chKey)
   local vers = redis.call('HGETALL', chKey)
-  local acked = {}
-  local a = redis.call('HGETALL', ackKey)
-  for i = 1, #a, 2 do acked[a[i]] = a[i + 1] end
   local out = {}
   for i = 1, #vers, 2 do
     local v = vers[i + 1]
-    if newer(v, acked[vers[i]] or '') then
+    if v ~= '' and string.byte(v, 1) ~= 43 then
       out[#out + 1] = vers[i]
       out[#out + 1] = v
     end
@@ -29,10 +30,10 @@ end
  * atomic step: a concurrent notify either ran before (its version is read here) or after (it sees
  * this node as owner). With a channel list, reconcile: drop what the client no longer lists,
  * restore what the server lost.
- * KEYS: user, channels, acks. ARGV: node, proto, now, wakeup ('' for none), reconcile ('1'|'0'), chids...
+ * KEYS: user, channels. ARGV: node, proto, now, wakeup ('' for none), reconcile ('1'|'0'), chids...
  * Returns false for an unknown UAID, else {prevNode, prevEpoch, epoch, pending, dropped, restored}.
  */
-export const HELLO = `${NEWER}${PENDING}
+export const HELLO = `${PENDING}
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local prev = redis.call('HMGET', KEYS[1], 'node', 'epoch')
 local epoch = redis.call('HINCRBY', KEYS[1], 'epoch', 1)
@@ -47,7 +48,6 @@ if ARGV[5] == '1' then
     have[c] = true
     if not want[c] then
       redis.call('HDEL', KEYS[2], c)
-      redis.call('HDEL', KEYS[3], c)
       dropped[#dropped + 1] = c
     end
   end
@@ -60,7 +60,7 @@ if ARGV[5] == '1' then
     end
   end
 end
-return {prev[1] or '', prev[2] or '', epoch, pending(KEYS[2], KEYS[3]), dropped, restored}
+return {prev[1] or '', prev[2] or '', epoch, pending(KEYS[2]), dropped, restored}
 `;
 
 /** KEYS: user. ARGV: node, epoch. Clears the route only if it is still this connection's. */
@@ -71,21 +71,32 @@ return 0
 `;
 
 /**
- * Store a version if newer, and read the route. KEYS: user, channels. ARGV: chid, version.
- * Returns {0} unknown channel, {1} not newer, {2, node, epoch, wakeup} stored.
+ * Store a version if newer, read the route and, on a single Redis, publish to the node in the same
+ * round trip (a Redis Cluster forbids publishing to another slot from a script: then the caller
+ * publishes). A publish nobody received means the node is gone: the route is cleared here.
+ * KEYS: user, channels. ARGV: chid, version, uaid, ts, node channel prefix ('' = do not publish).
+ * Returns {0} unknown channel, {1} not newer, {2} routed, {3, wakeup} stored (offline),
+ * {4, node, epoch, wakeup} stored, for the caller to publish.
  */
 export const NOTIFY = `${NEWER}
 local cur = redis.call('HGET', KEYS[2], ARGV[1])
 if not cur then return {0} end
+if string.byte(cur, 1) == 43 then cur = string.sub(cur, 2) end
 if not newer(ARGV[2], cur) then return {1} end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 local o = redis.call('HMGET', KEYS[1], 'node', 'epoch', 'wk')
-return {2, o[1] or '', o[2] or '', o[3] or ''}
+if not o[1] then return {3, o[3] or ''} end
+if ARGV[5] == '' then return {4, o[1], o[2] or '', o[3] or ''} end
+local msg = '{"t":"notify","uaid":"' .. ARGV[3] .. '","epoch":"' .. (o[2] or '') ..
+  '","update":{"channelID":"' .. ARGV[1] .. '","version":"' .. ARGV[2] .. '"},"ts":' .. ARGV[4] .. '}'
+if redis.call('PUBLISH', ARGV[5] .. o[1], msg) > 0 then return {2} end
+redis.call('HDEL', KEYS[1], 'node')
+return {3, o[3] or ''}
 `;
 
 /**
  * An ack clears a pending version only if the stored version is not newer than the acked one, so
- * a version that arrived meanwhile survives. KEYS: channels, acks. ARGV: chid, version, ...
+ * a version that arrived meanwhile survives. KEYS: channels. ARGV: chid, version, ...
  * Returns {acked count, pending count after}.
  */
 export const ACK = `${NEWER}${PENDING}
@@ -93,21 +104,18 @@ local n = 0
 for i = 1, #ARGV, 2 do
   local c, v = ARGV[i], ARGV[i + 1]
   local cur = redis.call('HGET', KEYS[1], c)
-  if cur and cur ~= '' and not newer(cur, v) then
-    local a = redis.call('HGET', KEYS[2], c)
-    if not a or newer(cur, a) then
-      redis.call('HSET', KEYS[2], c, cur)
-      n = n + 1
-    end
+  if cur and cur ~= '' and string.byte(cur, 1) ~= 43 and not newer(cur, v) then
+    redis.call('HSET', KEYS[1], c, '+' .. cur)
+    n = n + 1
   end
 end
-return {n, #pending(KEYS[1], KEYS[2]) / 2}
+return {n, #pending(KEYS[1]) / 2}
 `;
 
-/** KEYS: user, channels, acks. Returns {node, epoch, pending}. */
-export const READ_PENDING = `${NEWER}${PENDING}
+/** KEYS: user, channels. Returns {node, epoch, pending}. */
+export const READ_PENDING = `${PENDING}
 local o = redis.call('HMGET', KEYS[1], 'node', 'epoch')
-return {o[1] or '', o[2] or '', pending(KEYS[2], KEYS[3])}
+return {o[1] or '', o[2] or '', pending(KEYS[2])}
 `;
 
 /**
@@ -122,11 +130,21 @@ redis.call('HSET', KEYS[2], ARGV[1], '')
 return 1
 `;
 
-/** KEYS: owner key. ARGV: uaid. 1 when the channel is (now) this UAID's, 0 when another's. */
+/**
+ * Channel ownership lives in bucket hashes (a few thousand keys for all channels, each small
+ * enough for Redis's compact listpack encoding) rather than one key per channel.
+ * KEYS: bucket. ARGV: field, uaid. 1 when the channel is (now) this UAID's, 0 when another's.
+ */
 export const CLAIM_CHANNEL = `
-local o = redis.call('GET', KEYS[1])
-if not o then redis.call('SET', KEYS[1], ARGV[1]) return 1 end
-if o == ARGV[1] then return 1 end
+local o = redis.call('HGET', KEYS[1], ARGV[1])
+if not o then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) return 1 end
+if o == ARGV[2] then return 1 end
+return 0
+`;
+
+/** KEYS: bucket. ARGV: field, uaid. Releases ownership only if it is this UAID's. */
+export const RELEASE_CHANNEL = `
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
 return 0
 `;
 
