@@ -110,6 +110,29 @@ describe('failure modes', () => {
     expect(h.proc.exitCode).toBeNull();
   });
 
+  it('tells clients to start again when Redis lost its data (new UAID, re-register)', async () => {
+    const h = await start('all', { NODE_HEARTBEAT_MS: '200' });
+    const c = await connect(h);
+    await c.hello();
+    const reg = await c.register();
+    const db = new Redis(redis.url);
+    await db.flushall();
+    db.disconnect();
+    expect(await c.closed).toEqual({ code: 1013, reason: 'server state lost, reconnect' });
+    expect((await putVersion(reg.pushEndpoint, 1)).status).toBe(410);
+    const again = await connect(h);
+    const reply = await again.hello(c.uaid, [reg.channelID]);
+    expect(reply.status).toBe(200);
+    expect(reply.uaid).not.toBe(c.uaid); // a new UAID: the client drops its channels and re-registers
+    const fresh = await again.register(reg.channelID);
+    expect(fresh.pushEndpoint).not.toBe(reg.pushEndpoint);
+    const note = again.nextOf('notification');
+    expect((await putVersion(fresh.pushEndpoint, 2)).status).toBe(200);
+    expect((await note).updates).toEqual([{ channelID: reg.channelID, version: '2' }]);
+    expect(await labelled(h.ports.gateway, 'herald_state_lost_total', '')).toBe(0);
+    expect(await metric(h.ports.gateway, 'herald_state_lost_total')).toBe(1);
+  });
+
   it('answers hello with 503 and closes when Redis is unavailable', async () => {
     const h = await start('all');
     await redis.kill('SIGTERM');

@@ -88,6 +88,10 @@ export const metrics = {
     help: 'UDP wake-ups by result (sent, rate_limited, not_allowed, error)',
     labelNames: ['result'] as const,
   }),
+  stateLost: new Counter({
+    name: 'herald_state_lost_total',
+    help: 'times this gateway found Redis had lost its data and closed its sockets so clients start again',
+  }),
   deadNodesSwept: new Counter({
     name: 'herald_dead_nodes_swept_total',
     help: 'gateway nodes removed from the registry after their heartbeat stopped',
@@ -165,6 +169,19 @@ export const metrics = {
     name: 'herald_broadcasts_sent_total',
     help: 'broadcast frames written to clients (hello, broadcast_subscribe, live change)',
     labelNames: ['path'] as const,
+  }),
+  unifiedpushPushes: new Counter({
+    name: 'herald_unifiedpush_pushes_total',
+    help: 'UnifiedPush pushes by endpoint path (up, seed) and answer status',
+    labelNames: ['path', 'status'] as const,
+  }),
+  seedRegistrations: new Counter({
+    name: 'herald_seed_registrations_total',
+    help: 'ids made by GET /client/register (the seed distributor protocol)',
+  }),
+  seedStreamsOpen: new Gauge({
+    name: 'herald_seed_streams_open',
+    help: 'seed-protocol streams (/client/id, /client/multi_id) open on this ingress',
   }),
 };
 

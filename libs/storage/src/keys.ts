@@ -35,6 +35,8 @@ export const keys = {
    */
   channelOwners: (chid: string) => `cho:{${chid.slice(0, 3)}}`,
   channelOwnerField: (chid: string) => chid.replace(/-/g, ''),
+  /** string: random id of this Redis dataset; a change means the data was lost */
+  generation: 'herald:generation',
   /** sorted set: gateway node id → last heartbeat (ms) */
   nodes: 'herald:nodes',
   /** pub/sub channel of one gateway node */

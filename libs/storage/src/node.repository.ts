@@ -11,6 +11,22 @@ export class NodeRepository {
     await this.redis.command.zadd(keys.nodes, now, nodeId);
   }
 
+  /**
+   * The generation of Redis's data: a random id written once (SET NX). If it ever changes or
+   * vanishes, Redis lost its data (restarted without persistence, failed over to an empty
+   * replica, flushed), and every client must be told to start again.
+   */
+  async generation(candidate: string): Promise<string> {
+    const existing = (await this.redis.command.call(
+      'SET',
+      keys.generation,
+      candidate,
+      'NX',
+      'GET',
+    )) as string | null;
+    return existing ?? candidate;
+  }
+
   async remove(nodeId: string): Promise<void> {
     await this.redis.command.zrem(keys.nodes, nodeId);
   }

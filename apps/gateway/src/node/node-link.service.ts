@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { CloseCode, notificationBatch } from '@herald/protocol';
@@ -14,6 +15,7 @@ import { WebPushDelivery } from '../handlers/webpush-delivery';
 @Injectable()
 export class NodeLinkService implements OnApplicationBootstrap, OnApplicationShutdown {
   private heartbeat: NodeJS.Timeout | null = null;
+  private generation: string | null = null;
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
@@ -26,13 +28,37 @@ export class NodeLinkService implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     await this.bus.listen(this.config.NODE_ID, (m) => this.deliver(m));
-    await this.nodes.heartbeat(this.config.NODE_ID);
+    await this.beat();
     this.heartbeat = setInterval(() => {
-      this.nodes
-        .heartbeat(this.config.NODE_ID)
-        .catch((err: Error) => this.log.warn({ err: err.message }, 'heartbeat failed'));
+      this.beat().catch((err: Error) => this.log.warn({ err: err.message }, 'heartbeat failed'));
     }, this.config.NODE_HEARTBEAT_MS);
     this.heartbeat.unref();
+  }
+
+  /** Heartbeat, and the check that Redis still holds the data our clients' state is in. */
+  private async beat(): Promise<void> {
+    await this.nodes.heartbeat(this.config.NODE_ID);
+    const current = await this.nodes.generation(randomUUID());
+    if (this.generation && current !== this.generation) this.stateLost();
+    this.generation = current;
+  }
+
+  /**
+   * Redis lost its data: every UAID our clients hold is unknown now. Close every socket that said
+   * hello (one that did so after the loss merely reconnects with its new, valid UAID); each
+   * reconnects, is given a new UAID and re-registers (Thialfi's client-driven recovery).
+   * Application servers get 410 for the old endpoints meanwhile.
+   */
+  private stateLost(): void {
+    metrics.stateLost.inc();
+    let closed = 0;
+    for (const conn of this.registry.all) {
+      if (conn.helloDone) {
+        this.registry.close(conn, CloseCode.TRY_AGAIN_LATER, 'server state lost, reconnect');
+        closed++;
+      }
+    }
+    this.log.error({ closed }, 'Redis lost its data: clients told to reconnect and re-register');
   }
 
   deliver(m: NodeMessage): void {
