@@ -1,6 +1,12 @@
 import WebSocket from 'ws';
 import { nowUs } from '../support/stats';
-import type { ChildReply, ConnectCommand, ParentCommand } from './protocol';
+import type {
+  ChildReply,
+  ConnectCommand,
+  FailureCounts,
+  ParentCommand,
+  ReconnectPolicy,
+} from './protocol';
 
 /**
  * A load-generator process holding many WebSocket clients (≤ ~19k: the per-process descriptor
@@ -18,6 +24,10 @@ interface Client {
   versions: Map<string, string>;
   ip: string;
   closed: boolean;
+  /** hello answered 200 on the current socket. */
+  ready: boolean;
+  /** Set while add-channels waits for register replies. */
+  onRegister: ((frame: Record<string, unknown>) => void) | null;
 }
 
 const clients: Client[] = [];
@@ -33,6 +43,11 @@ let awaiting: {
   done: () => void;
 } | null = null;
 let reconnectFailed = 0;
+let failures: FailureCounts = {};
+let attempts = 0;
+let retriedClients = 0;
+let maxAttempts = 0;
+let lastHelloAt = 0;
 
 function reply(m: ChildReply): void {
   process.send?.(m);
@@ -90,37 +105,58 @@ function onNotification(
   }
 }
 
-/** Opens one socket; for SimplePush, runs hello (+ registers) and resolves when done. */
+/**
+ * Opens one socket; for SimplePush, runs hello (+ registers) and resolves when done: null on
+ * success, else why it failed (see FailureCounts). timeoutMs bounds the whole attempt.
+ */
 function open(
   c: Client,
   url: string,
   mode: 'simplepush' | 'webpush' | 'raw',
   channels: number,
   endpoints: Array<[number, string, string]> | null,
-): Promise<boolean> {
+  timeoutMs = 60_000,
+): Promise<string | null> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, mode === 'raw' ? undefined : ['push-notification'], {
       localAddress: c.ip,
       perMessageDeflate: false,
-      handshakeTimeout: 60_000,
+      handshakeTimeout: timeoutMs,
     });
     c.ws = ws;
     c.closed = false;
+    c.ready = false;
     let settled = false;
-    const settle = (ok: boolean) => {
+    const timer = setTimeout(() => {
+      settle('timeout');
+      ws.terminate();
+    }, timeoutMs);
+    const settle = (cause: string | null) => {
       if (!settled) {
         settled = true;
-        resolve(ok);
+        clearTimeout(timer);
+        resolve(cause);
       }
     };
     let pendingRegs = 0;
-    ws.on('error', () => settle(false));
-    ws.on('close', () => {
-      c.closed = true;
-      settle(false);
+    ws.on('unexpected-response', (_req, res) => {
+      settle(`http ${res.statusCode}`);
+      ws.terminate();
+    });
+    ws.on('error', (err: NodeJS.ErrnoException) => {
+      const m = /Opening handshake has timed out/.test(err.message) ? 'timeout' : null;
+      settle(err.code ?? m ?? err.message.slice(0, 40));
+    });
+    ws.on('close', (code) => {
+      // A failed attempt's socket may close after the next attempt opened c.ws.
+      if (c.ws === ws) {
+        c.closed = true;
+        c.ready = false;
+      }
+      settle(`close ${code}`);
     });
     ws.on('open', () => {
-      if (mode === 'raw') return settle(true);
+      if (mode === 'raw') return settle(null);
       const resuming = c.uaid !== '';
       ws.send(
         JSON.stringify(
@@ -140,25 +176,56 @@ function open(
           else onNotification(c, frame as never);
           return;
         case 'hello':
-          if (frame.status !== 200) return settle(false);
-          if (c.uaid && c.uaid !== frame.uaid) return settle(false);
+          if (frame.status !== 200) return settle(`hello ${String(frame.status)}`);
+          if (c.uaid && c.uaid !== frame.uaid) return settle('hello new uaid');
           c.uaid = frame.uaid as string;
-          if (c.chids.length) return settle(true);
+          c.ready = true;
+          if (c.chids.length) return settle(null);
           for (let k = 0; k < channels; k++) {
             const chid = crypto.randomUUID();
             c.chids.push(chid);
             pendingRegs++;
             ws.send(JSON.stringify({ messageType: 'register', channelID: chid }));
           }
-          if (!channels) settle(true);
+          if (!channels) settle(null);
           return;
         case 'register':
-          if (frame.status !== 200) return settle(false);
+          if (c.onRegister) return c.onRegister(frame);
+          if (frame.status !== 200) return settle(`register ${String(frame.status)}`);
           endpoints?.push([c.urlIndex, frame.channelID as string, frame.pushEndpoint as string]);
-          if (--pendingRegs === 0) settle(true);
+          if (--pendingRegs === 0) settle(null);
           return;
       }
     });
+  });
+}
+
+/** Registers `n` more channels on an open client; resolves with how many were accepted. */
+function addChannels(
+  c: Client,
+  n: number,
+  endpoints: Array<[number, string, string]> | null,
+): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = c.ws;
+    if (!ws || !c.ready || ws.readyState !== WebSocket.OPEN) return resolve(0);
+    let left = n;
+    let ok = 0;
+    c.onRegister = (frame) => {
+      if (frame.status === 200) {
+        ok++;
+        const chid = frame.channelID as string;
+        c.chids.push(chid);
+        versionOwner.set(chid, c);
+        endpoints?.push([c.urlIndex, chid, frame.pushEndpoint as string]);
+      }
+      if (--left === 0) {
+        c.onRegister = null;
+        resolve(ok);
+      }
+    };
+    for (let k = 0; k < n; k++)
+      ws.send(JSON.stringify({ messageType: 'register', channelID: crypto.randomUUID() }));
   });
 }
 
@@ -181,8 +248,10 @@ async function connect(cmd: ConnectCommand): Promise<void> {
         versions: new Map(),
         ip: localAddress(clients.length + i),
         closed: false,
+        ready: false,
+        onRegister: null,
       };
-      const ok = await open(c, cmd.urls[urlIndex], cmd.mode, cmd.channels, endpoints);
+      const ok = (await open(c, cmd.urls[urlIndex], cmd.mode, cmd.channels, endpoints)) === null;
       if (ok) {
         connected++;
         clientsAdded.push(c);
@@ -201,30 +270,49 @@ async function connect(cmd: ConnectCommand): Promise<void> {
 
 let revived: Client[] = [];
 
-async function reconnect(urls: string[], jitterMs: number): Promise<void> {
+/** Attempt n (from 0) of the backoff: half fixed, half random ("equal jitter"). */
+function backoffMs(p: ReconnectPolicy, n: number): number {
+  const d = Math.min(p.capMs, p.baseMs * 2 ** n);
+  return d / 2 + Math.random() * (d / 2);
+}
+
+async function reconnect(urls: string[], jitterMs: number, p: ReconnectPolicy): Promise<void> {
   const dead = clients.filter((c) => c.closed);
   revived = dead;
+  const deadline = Date.now() + p.deadlineMs;
   let k = 0;
   await Promise.all(
     dead.map(
       (c) =>
         new Promise<void>((resolve) => {
-          const target = urls[k++ % urls.length];
-          setTimeout(() => {
-            const attempt = (n: number) => {
-              void open(c, target, 'simplepush', 0, null).then((ok) => {
-                if (ok) {
-                  resolve();
-                } else if (n < 5) {
-                  setTimeout(() => attempt(n + 1), 200 + Math.random() * 500);
-                } else {
-                  reconnectFailed++;
-                  resolve();
+          // Each client starts on one survivor and moves to the next after a failure, as a UA
+          // whose DNS name resolves to several nodes would.
+          const first = k++;
+          const attempt = (n: number) => {
+            attempts++;
+            const left = deadline - Date.now();
+            const target = urls[(first + n) % urls.length];
+            void open(c, target, 'simplepush', 0, null, Math.min(p.attemptTimeoutMs, left)).then(
+              (cause) => {
+                if (cause === null) {
+                  if (n > 0) retriedClients++;
+                  maxAttempts = Math.max(maxAttempts, n + 1);
+                  lastHelloAt = Math.max(lastHelloAt, Date.now());
+                  return resolve();
                 }
-              });
-            };
-            attempt(0);
-          }, Math.random() * jitterMs);
+                failures[cause] = (failures[cause] ?? 0) + 1;
+                c.ws?.terminate();
+                const wait = backoffMs(p, n);
+                if (Date.now() + wait >= deadline) {
+                  reconnectFailed++;
+                  maxAttempts = Math.max(maxAttempts, n + 1);
+                  return resolve();
+                }
+                setTimeout(() => attempt(n + 1), wait);
+              },
+            );
+          };
+          setTimeout(() => attempt(0), Math.random() * jitterMs);
         }),
     ),
   );
@@ -262,9 +350,27 @@ process.on('message', (m: ParentCommand) => {
       return;
     case 'reconnect':
       reconnectFailed = 0;
-      void reconnect(m.urls, m.jitterMs);
+      failures = {};
+      attempts = 0;
+      retriedClients = 0;
+      maxAttempts = 0;
+      lastHelloAt = 0;
+      void reconnect(m.urls, m.jitterMs, m);
       reply({ kind: 'ok' });
       return;
+    case 'add-channels': {
+      const endpoints: Array<[number, string, string]> | null = m.wantEndpoints ? [] : null;
+      void Promise.all(clients.map((c) => addChannels(c, m.channels, endpoints))).then((n) => {
+        const added = n.reduce((a, b) => a + b, 0);
+        reply({
+          kind: 'add-channels',
+          added,
+          failed: clients.length * m.channels - added,
+          endpoints: endpoints ?? [],
+        });
+      });
+      return;
+    }
     case 'await': {
       const expected = new Map<string, string>();
       for (const [chid, v] of m.expected) {
@@ -276,12 +382,22 @@ process.on('message', (m: ParentCommand) => {
         const a = awaiting;
         awaiting = null;
         clearTimeout(timer);
+        let missingOnConnected = 0;
+        if (a)
+          for (const chid of a.expected.keys())
+            if (versionOwner.get(chid)?.ready) missingOnConnected++;
         reply({
           kind: 'await',
           missing: a ? a.left : 0,
           lastAt: a ? a.lastAt : Date.now(),
-          reconnected: revived.filter((c) => !c.closed).length,
+          reconnected: revived.filter((c) => c.ready).length,
           reconnectFailed,
+          failures,
+          attempts,
+          retriedClients,
+          maxAttempts,
+          missingOnConnected,
+          lastHelloAt,
         });
       };
       awaiting = { expected, left: expected.size, lastAt: Date.now(), done: finish };

@@ -19,8 +19,13 @@ export type ParentCommand =
   | ConnectCommand
   | { cmd: 'reset' }
   | { cmd: 'stats'; sinceUs: number }
-  /** Reconnect every client whose socket closed, with hello(uaid, channelIDs), after a random delay. */
-  | { cmd: 'reconnect'; urls: string[]; jitterMs: number }
+  /**
+   * Reconnect every client whose socket closed, with hello(uaid, channelIDs), after a random delay
+   * of up to jitterMs; a failed attempt is retried like a browser does (see ReconnectPolicy).
+   */
+  | ({ cmd: 'reconnect'; urls: string[]; jitterMs: number } & ReconnectPolicy)
+  /** Every connected SimplePush client registers `channels` more channels. */
+  | { cmd: 'add-channels'; channels: number; wantEndpoints: boolean }
   /** Resolve once every channel has at least the given version (or the timeout passes). */
   | { cmd: 'await'; expected: Array<[string, string]>; timeoutMs: number }
   | { cmd: 'count-closed' }
@@ -39,6 +44,26 @@ export type ParentCommand =
     }
   /** PUT generator: one request to each endpoint, `concurrency` at a time. */
   | { cmd: 'put-all'; concurrency: number };
+
+/**
+ * Retry until in, as a user agent does: attempt n (from 0) waits min(capMs, baseMs * 2^n), half of
+ * it fixed and half random ("equal jitter": spreads a herd without collapsing the backoff), until
+ * deadlineMs after the reconnect command. An attempt that has no hello reply after
+ * attemptTimeoutMs is abandoned (counted as timeout).
+ */
+export interface ReconnectPolicy {
+  baseMs: number;
+  capMs: number;
+  deadlineMs: number;
+  attemptTimeoutMs: number;
+}
+
+/**
+ * Why an attempt failed: the socket error code (ECONNREFUSED, ECONNRESET, ...), 'timeout',
+ * 'hello <status>' (e.g. hello 503), 'http <status>' (upgrade refused) or 'close <code>' (closed
+ * before the hello reply).
+ */
+export type FailureCounts = Record<string, number>;
 
 export interface ConnectResult {
   kind: 'connected';
@@ -62,7 +87,25 @@ export interface AwaitResult {
   /** Epoch ms when the last expected version arrived. */
   lastAt: number;
   reconnected: number;
+  /** Clients still not in at the deadline. */
   reconnectFailed: number;
+  /** Failed attempts by cause. */
+  failures: FailureCounts;
+  attempts: number;
+  /** Clients that got in only after one or more failed attempts. */
+  retriedClients: number;
+  maxAttempts: number;
+  /** Versions still missing at the deadline on clients that did complete a hello. */
+  missingOnConnected: number;
+  /** Epoch ms when the last client completed its hello. */
+  lastHelloAt: number;
+}
+
+export interface AddChannelsResult {
+  kind: 'add-channels';
+  added: number;
+  failed: number;
+  endpoints: Array<[number, string, string]>;
 }
 
 export interface RunResult {
@@ -89,6 +132,7 @@ export type ChildReply =
   | RunResult
   | PutAllResult
   | ConnectResult
+  | AddChannelsResult
   | StatsResult
   | AwaitResult
   | { kind: 'ok'; closed?: number }

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import type { PutAllResult } from '../load/protocol';
+import type { AddChannelsResult, PutAllResult } from '../load/protocol';
 import { ClientFleet } from '../support/client-fleet';
 import { startCluster } from '../support/cluster';
 import { forkLoad, stopAll } from '../support/fleet';
@@ -16,11 +16,65 @@ export interface CostResult {
   redisCallsPerPut: number;
   commandstatsPerPut: Record<string, number>;
   uaids: number;
+  /** A connected UAID with no channel (`u:{uaid}` hash). */
   bytesPerUaid: number;
-  /** Registered channel (owner key + hash entry), before any version. */
+  /**
+   * The first channels of each UAID, registered, no version: the owner-bucket entry and the
+   * `u:{uaid}:ch` entry, plus the `:ch` key itself and the creation of the owner buckets.
+   */
   bytesPerChannelRegistered: number;
-  /** Channel record with a stored version and an acked version. */
+  /**
+   * Marginal cost of one channel record (registered, a version stored and acknowledged): memory
+   * delta per channel added to UAIDs that already have channels, the UAID count fixed. The
+   * ≤ 150 B target is judged on this figure.
+   */
+  bytesPerChannelMarginal: number;
+  /** Of which: registered only (owner-bucket entry + `:ch` entry with an empty value). */
+  bytesPerChannelMarginalRegistered: number;
+  /** Everything a UAID with channelsPerUaid channels costs, divided by its channels. */
+  bytesPerChannelAverage: number;
+  channelsPerUaid: number;
+  /** Kept for older reports: the previous definition, the first channels' average. */
   bytesPerChannelRecord: number;
+  /** MEMORY USAGE of the keys themselves (one sample user; owner buckets averaged). */
+  keys: {
+    user: number;
+    channels: number;
+    ownerBuckets: number;
+    ownerBucketAvg: number;
+    ownerBucketEntriesAvg: number;
+  };
+  /**
+   * One owner entry (32-hex field → 32-hex UAID) in a listpack bucket and in a hashtable bucket:
+   * past 4096 × hash-max-listpack-entries (128 by default) ≈ 524k channels, buckets convert.
+   */
+  ownerEntryBytes: { listpack: number; hashtable: number };
+  /** bytesPerChannelMarginal with hashtable buckets (a deployment past ≈ 524k channels). */
+  bytesPerChannelMarginalAtScale: number;
+}
+
+/**
+ * Every owner bucket (`cho:{xyz}`, keys.ts) made up front with one placeholder field, as in any
+ * deployment past a few tens of thousands of channels: the marginal figure is then the cost of an
+ * entry, not of creating a bucket key (which the small bench fleets would otherwise pay often).
+ */
+async function precreateOwnerBuckets(redis: Redis): Promise<void> {
+  const p = redis.pipeline();
+  for (let i = 0; i < 4096; i++) p.hset(`cho:{${i.toString(16).padStart(3, '0')}}`, 'bench', '1');
+  await p.exec();
+}
+
+/** MEMORY USAGE per entry of a hash of n random 32-hex → 32-hex entries, in Redis's encoding. */
+async function entryBytes(redis: Redis, n: number): Promise<number> {
+  const key = `bench:probe:${n}`;
+  const hex = () => crypto.randomUUID().replace(/-/g, '');
+  const args: string[] = [];
+  for (let i = 0; i < n; i++) args.push(hex(), hex());
+  await redis.hset(key, ...args);
+  // Per entry including the key's own overhead: amortised, as in a bucket of that size.
+  const bytes = Number(await redis.memory('USAGE', key, 'SAMPLES', '0'));
+  await redis.del(key);
+  return Math.round(bytes / n);
 }
 
 async function usedMemory(redis: Redis): Promise<number> {
@@ -34,6 +88,44 @@ async function commandstats(redis: Redis): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const m of info.matchAll(/cmdstat_([^:]+):calls=(\d+)/g)) out.set(m[1], Number(m[2]));
   return out;
+}
+
+/** MEMORY USAGE of one user's keys and of the channel-owner buckets (keys.ts layout). */
+async function sampleKeys(redis: Redis): Promise<CostResult['keys']> {
+  const usage = async (key: string) => Number(await redis.memory('USAGE', key, 'SAMPLES', '0'));
+  let user = 0;
+  let channels = 0;
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', 'u:{*}:ch', 'COUNT', 1000);
+    cursor = next;
+    if (found.length) {
+      channels = await usage(found[0]);
+      user = await usage(found[0].slice(0, -':ch'.length));
+      break;
+    }
+  } while (cursor !== '0');
+  const buckets: string[] = [];
+  cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', 'cho:{*}', 'COUNT', 1000);
+    cursor = next;
+    buckets.push(...found);
+  } while (cursor !== '0');
+  let bytes = 0;
+  let entries = 0;
+  for (const b of buckets) {
+    bytes += await usage(b);
+    entries += await redis.hlen(b);
+  }
+  const avg = (x: number) => (buckets.length ? Math.round(x / buckets.length) : 0);
+  return {
+    user,
+    channels,
+    ownerBuckets: buckets.length,
+    ownerBucketAvg: avg(bytes),
+    ownerBucketEntriesAvg: avg(entries),
+  };
 }
 
 /**
@@ -56,6 +148,7 @@ export async function runCost(uaids: number, log: (s: string) => void): Promise<
   const putters = forkLoad('putter', 1);
   const fleets: ClientFleet[] = [];
   try {
+    await precreateOwnerBuckets(redis);
     const m0 = await usedMemory(redis);
     fleets.push(
       await ClientFleet.connect({
@@ -83,10 +176,20 @@ export async function runCost(uaids: number, log: (s: string) => void): Promise<
     fleets.push(withChannels);
     const m2 = await usedMemory(redis);
     const bytesPerUaid = (m1 - m0) / uaids;
-    const channels = withChannels.allEndpoints();
     const bytesPerChannelRegistered = ((m2 - m1) / uaids - bytesPerUaid) / 2;
+    // Two more channels on the same UAIDs: the :ch keys and owner buckets exist already.
+    const more = await Promise.all(
+      withChannels.procs.map((p) =>
+        p.ask<AddChannelsResult>({ cmd: 'add-channels', channels: 2, wantEndpoints: true }),
+      ),
+    );
+    const added = more.reduce((a, r) => a + r.added, 0);
+    const m2b = await usedMemory(redis);
+    const bytesPerChannelMarginalRegistered = (m2b - m2) / added;
+    const channels = [...withChannels.allEndpoints(), ...more.flatMap((r) => r.endpoints)];
     log(
-      `cost: ${uaids} UAIDs: ${Math.round(bytesPerUaid)} B each; channel registered ${Math.round(bytesPerChannelRegistered)} B`,
+      `cost: ${uaids} UAIDs: ${Math.round(bytesPerUaid)} B each; first 2 channels registered ${Math.round(bytesPerChannelRegistered)} B each, ` +
+        `${added} more ${Math.round(bytesPerChannelMarginalRegistered)} B each`,
     );
 
     await putters[0].ask({ cmd: 'endpoints', urls: channels.map((e) => e[2]) });
@@ -128,9 +231,23 @@ export async function runCost(uaids: number, log: (s: string) => void): Promise<
     await putters[0].ask<PutAllResult>({ cmd: 'put-all', concurrency: 32 });
     await sleep(1500);
     const m4 = await usedMemory(redis);
-    const bytesPerChannelRecord = bytesPerChannelRegistered + (m4 - m2) / n;
+    const valueBytes = (m4 - m2b) / n;
+    const bytesPerChannelMarginal = bytesPerChannelMarginalRegistered + valueBytes;
+    const bytesPerChannelRecord = bytesPerChannelRegistered + valueBytes;
+    const channelsPerUaid = n / uaids;
+    const bytesPerChannelAverage = ((m4 - m1) / uaids - bytesPerUaid) / channelsPerUaid;
+    const keys = await sampleKeys(redis);
+    // 100 entries stay a listpack, 1000 are a hashtable (default hash-max-listpack-entries 128).
+    const ownerEntry = {
+      listpack: await entryBytes(redis, 100),
+      hashtable: await entryBytes(redis, 1000),
+    };
+    const bytesPerChannelMarginalAtScale =
+      bytesPerChannelMarginal - ownerEntry.listpack + ownerEntry.hashtable;
     log(
-      `cost: versions stored +${Math.round((m3 - m2) / n)} B/channel; with ack +${Math.round((m4 - m2) / n)} B/channel`,
+      `cost: versions stored +${Math.round((m3 - m2b) / n)} B/channel; with ack +${Math.round(valueBytes)} B/channel; ` +
+        `marginal record ${Math.round(bytesPerChannelMarginal)} B (with hashtable buckets ${Math.round(bytesPerChannelMarginalAtScale)} B); ` +
+        `keys ${JSON.stringify(keys)}; owner entry ${JSON.stringify(ownerEntry)}`,
     );
     return {
       puts: n,
@@ -142,7 +259,14 @@ export async function runCost(uaids: number, log: (s: string) => void): Promise<
       uaids,
       bytesPerUaid: Math.round(bytesPerUaid),
       bytesPerChannelRegistered: Math.round(bytesPerChannelRegistered),
+      bytesPerChannelMarginal: Math.round(bytesPerChannelMarginal),
+      bytesPerChannelMarginalRegistered: Math.round(bytesPerChannelMarginalRegistered),
+      bytesPerChannelAverage: Math.round(bytesPerChannelAverage),
+      channelsPerUaid,
       bytesPerChannelRecord: Math.round(bytesPerChannelRecord),
+      keys,
+      ownerEntryBytes: ownerEntry,
+      bytesPerChannelMarginalAtScale: Math.round(bytesPerChannelMarginalAtScale),
     };
   } finally {
     for (const f of fleets) await f.close();

@@ -1,7 +1,8 @@
-import type { AwaitResult, PutAllResult } from '../load/protocol';
+import type { AwaitResult, FailureCounts, PutAllResult, ReconnectPolicy } from '../load/protocol';
 import { ClientFleet } from '../support/client-fleet';
 import { startCluster } from '../support/cluster';
 import { forkLoad, stopAll } from '../support/fleet';
+import { delta, tcpExt } from '../support/machine';
 import { sleep } from '../support/stats';
 
 export interface StormResult {
@@ -13,14 +14,36 @@ export interface StormResult {
   putStatuses: Record<string, number>;
   putSeconds: number;
   jitterMs: number;
+  policy: ReconnectPolicy;
   reconnected: number;
+  /** Clients not in by the deadline. */
   reconnectFailed: number;
-  /** From the reconnect signal to the last expected version received. */
+  /** Failed attempts by cause (ECONNREFUSED, ECONNRESET, timeout, hello 503, ...). */
+  failures: FailureCounts;
+  attempts: number;
+  retriedClients: number;
+  maxAttempts: number;
+  /** From the reconnect signal to the last hello answered. */
+  allInSeconds: number;
+  /** From the reconnect signal to the last expected version received (or the deadline). */
   resyncSeconds: number;
   /** From kill -9 to the last expected version (includes the PUTs made while disconnected). */
   killToResyncedSeconds: number;
+  /** Versions not received by the deadline. */
   lost: number;
+  /** Of those, on clients that did complete a hello (server-side loss if > 0). */
+  lostOnConnected: number;
+  /** Kernel TcpExt counter deltas over the reconnect (whole machine: other work counts too). */
+  tcp: Record<string, number>;
 }
+
+/** A browser-like retry: 250 ms doubling to 4 s, equal jitter, for at most 30 s. */
+export const STORM_POLICY: ReconnectPolicy = {
+  baseMs: 250,
+  capMs: 4_000,
+  deadlineMs: 30_000,
+  attemptTimeoutMs: 10_000,
+};
 
 /**
  * Three gateways; kill -9 the third; while its clients are offline every one of their channels
@@ -83,20 +106,27 @@ export async function runStorm(
     log(`storm: ${all.length} versions PUT in ${putSeconds} s: ${JSON.stringify(putStatuses)}`);
 
     const survivors = cluster.gatewayUrls.slice(0, 2);
+    const tcp0 = tcpExt();
     const tReconnect = Date.now();
     await Promise.all(
-      fleet.procs.map((p) => p.ask({ cmd: 'reconnect', urls: survivors, jitterMs })),
+      fleet.procs.map((p) =>
+        p.ask({ cmd: 'reconnect', urls: survivors, jitterMs, ...STORM_POLICY }),
+      ),
     );
     const waits = await Promise.all(
       fleet.procs.map((p, i) =>
         p.ask<AwaitResult>({
           cmd: 'await',
           expected: victims[i].map((e) => [e[1], expectedVersion.get(e[1]) as string]),
-          timeoutMs: 60_000,
+          timeoutMs: STORM_POLICY.deadlineMs - (Date.now() - tReconnect),
         }),
       ),
     );
+    const tcp = delta(tcp0, tcpExt());
     const lastAt = Math.max(...waits.map((w) => w.lastAt));
+    const failures: FailureCounts = {};
+    for (const w of waits)
+      for (const [c, n] of Object.entries(w.failures)) failures[c] = (failures[c] ?? 0) + n;
     const result: StormResult = {
       gateways: 3,
       clientsPerGateway: perGateway,
@@ -106,11 +136,19 @@ export async function runStorm(
       putStatuses,
       putSeconds,
       jitterMs,
+      policy: STORM_POLICY,
       reconnected: waits.reduce((s, w) => s + w.reconnected, 0),
       reconnectFailed: waits.reduce((s, w) => s + w.reconnectFailed, 0),
+      failures,
+      attempts: waits.reduce((s, w) => s + w.attempts, 0),
+      retriedClients: waits.reduce((s, w) => s + w.retriedClients, 0),
+      maxAttempts: Math.max(...waits.map((w) => w.maxAttempts)),
+      allInSeconds: (Math.max(...waits.map((w) => w.lastHelloAt)) - tReconnect) / 1000,
       resyncSeconds: (lastAt - tReconnect) / 1000,
       killToResyncedSeconds: (lastAt - tKill) / 1000,
       lost: waits.reduce((s, w) => s + w.missing, 0),
+      lostOnConnected: waits.reduce((s, w) => s + w.missingOnConnected, 0),
+      tcp,
     };
     log(`storm: ${JSON.stringify(result)}`);
     return result;

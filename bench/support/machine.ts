@@ -47,3 +47,34 @@ export function machineJiffies(): { busy: number; total: number } {
   const idle = cpu[3] + (cpu[4] ?? 0);
   return { busy: total - idle, total };
 }
+
+/** The kernel's TCP counters that show refused or dropped connects (whole network namespace). */
+export const TCP_DROP_COUNTERS = [
+  'ListenOverflows',
+  'ListenDrops',
+  'TCPReqQFullDrop',
+  'TCPReqQFullDoCookies',
+  'SyncookiesSent',
+  'TCPAbortOnData',
+  'TCPAbortOnClose',
+] as const;
+
+/** TcpExt counters from /proc/net/netstat (what `netstat -s` / `nstat` print). */
+export function tcpExt(): Record<string, number> {
+  const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.startsWith('TcpExt:'));
+  const names = lines[i].split(/\s+/).slice(1);
+  const values = lines[i + 1].split(/\s+/).slice(1).map(Number);
+  const out: Record<string, number> = {};
+  names.forEach((n, k) => {
+    if ((TCP_DROP_COUNTERS as readonly string[]).includes(n)) out[n] = values[k];
+  });
+  return out;
+}
+
+export function delta(
+  a: Record<string, number>,
+  b: Record<string, number>,
+): Record<string, number> {
+  return Object.fromEntries(Object.keys(b).map((k) => [k, b[k] - (a[k] ?? 0)]));
+}
