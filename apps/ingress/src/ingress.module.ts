@@ -14,6 +14,11 @@ import { SenderRateLimiter } from './webpush/sender-rate-limiter';
 import { WebPushController } from './webpush/webpush.controller';
 import { WebPushPushService } from './webpush/webpush-push.service';
 import { INGRESS_LOGGER } from './ingress.tokens';
+import { SeedController } from './seed/seed.controller';
+import { SeedStreamService } from './seed/seed-stream.service';
+import { EndpointRateLimiter } from './unifiedpush/endpoint-rate-limiter';
+import { UnifiedPushController } from './unifiedpush/unifiedpush.controller';
+import { UnifiedPushService } from './unifiedpush/unifiedpush-push.service';
 
 @Module({
   imports: [ObservabilityModule, StorageModule],
@@ -23,6 +28,8 @@ import { INGRESS_LOGGER } from './ingress.tokens';
     MessageController,
     ReceiptsController,
     AdminController,
+    UnifiedPushController,
+    SeedController,
   ],
   providers: [
     {
@@ -53,6 +60,9 @@ import { INGRESS_LOGGER } from './ingress.tokens';
     NotifyService,
     WebPushPushService,
     SenderRateLimiter,
+    EndpointRateLimiter,
+    UnifiedPushService,
+    SeedStreamService,
   ],
 })
 export class IngressModule {}

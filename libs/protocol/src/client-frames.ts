@@ -24,6 +24,8 @@ export interface RegisterFrame {
   type: 'register';
   channelID: string | null;
   key: string | null;
+  /** Herald's extension for its UnifiedPush distributor: the endpoint is a `/up/` URL. */
+  unifiedpush?: true;
 }
 export interface UnregisterFrame {
   type: 'unregister';
@@ -144,6 +146,7 @@ export function parseClientFrame(text: string): ClientFrame | FrameError {
         type: 'register',
         channelID: asString(m.channelID),
         key: asString(m.key),
+        ...(m.unifiedpush === true ? { unifiedpush: true as const } : {}),
       };
     case 'unregister':
       return { type: 'unregister', channelID: asString(m.channelID), code: asInt(m.code) };

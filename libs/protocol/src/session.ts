@@ -25,7 +25,7 @@ export type Step =
   | { do: 'close'; code: CloseCodeValue; reason: string; reply?: string }
   | { do: 'reply'; frame: string }
   | { do: 'hello'; frame: HelloFrame }
-  | { do: 'register'; channelID: string; key: string | null }
+  | { do: 'register'; channelID: string; key: string | null; unifiedpush?: true }
   | { do: 'unregister'; channelID: string; code: number | null }
   | { do: 'ack'; updates: AckUpdate[] }
   | { do: 'nack'; version: string | null; code: number | null }
@@ -79,7 +79,12 @@ export function step(
           ),
         };
       }
-      return { do: 'register', channelID: input.channelID, key: input.key };
+      return {
+        do: 'register',
+        channelID: input.channelID,
+        key: input.key,
+        ...(input.unifiedpush ? { unifiedpush: true as const } : {}),
+      };
     case 'unregister':
       if (!isChannelId(input.channelID)) {
         return {

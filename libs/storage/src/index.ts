@@ -15,6 +15,8 @@ export type {
   Route,
 } from './message.repository';
 export { BroadcastRepository } from './broadcast.repository';
+export { SeedRepository } from './seed.repository';
+export type { SeedClaim } from './seed.repository';
 export { RouteBus, encodeNodeMessage, decodeNodeMessage } from './route-bus';
 export type { NodeMessage } from './route-bus';
 export { StorageModule } from './storage.module';

@@ -4,8 +4,9 @@ import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { metrics } from '@herald/observability';
 import * as coreScripts from './lua/scripts';
 import * as messageScripts from './lua/message-scripts';
+import * as seedScripts from './lua/seed-scripts';
 
-const scripts = { ...coreScripts, ...messageScripts };
+const scripts = { ...coreScripts, ...messageScripts, ...seedScripts };
 
 /** Script name → number of keys; each becomes a command on every connection (EVALSHA + fallback). */
 const SCRIPT_KEYS: Record<keyof typeof scripts, number> = {
@@ -23,6 +24,7 @@ const SCRIPT_KEYS: Record<keyof typeof scripts, number> = {
   DELETE_MESSAGE: 3,
   DROP_CHANNEL_MESSAGES: 1,
   RATE_HIT: 1,
+  SEED_CLAIM: 1,
 };
 export type ScriptName = keyof typeof scripts;
 

@@ -6,6 +6,7 @@ import { MessageRepository } from './message.repository';
 import { NodeRepository } from './node.repository';
 import { RedisConnections } from './redis-connections';
 import { RouteBus } from './route-bus';
+import { SeedRepository } from './seed.repository';
 import { UserRepository } from './user.repository';
 import { ObservabilityModule } from '@herald/observability';
 
@@ -17,6 +18,7 @@ const providers = [
   RouteBus,
   MessageRepository,
   BroadcastRepository,
+  SeedRepository,
 ];
 
 @Module({ imports: [ObservabilityModule], providers, exports: [...providers, ObservabilityModule] })

@@ -124,7 +124,7 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
       case 'hello':
         return this.hello.handle(conn, s.frame);
       case 'register':
-        return this.registrations.register(conn, s.channelID, s.key);
+        return this.registrations.register(conn, s.channelID, s.key, s.unifiedpush === true);
       case 'unregister':
         return this.registrations.unregister(conn, s.channelID, s.code);
       case 'ack':

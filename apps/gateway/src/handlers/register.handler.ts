@@ -21,7 +21,12 @@ export class RegisterHandler {
     private readonly messages: MessageRepository,
   ) {}
 
-  async register(conn: Connection, channelID: string, key: string | null = null): Promise<void> {
+  async register(
+    conn: Connection,
+    channelID: string,
+    key: string | null = null,
+    unifiedpush = false,
+  ): Promise<void> {
     const uaid = conn.uaid as string;
     let reply: string;
     // Web Push: an application server key binds the endpoint to it (/wpush/v2/).
@@ -42,7 +47,11 @@ export class RegisterHandler {
       );
       switch (result) {
         case 'ok':
-          reply = registerReply(channelID, 200, this.endpoint(conn, uaid, channelID, appKey));
+          reply = registerReply(
+            channelID,
+            200,
+            this.endpoint(conn, uaid, channelID, appKey, unifiedpush),
+          );
           break;
         case 'conflict':
           reply = registerReply(
@@ -79,16 +88,27 @@ export class RegisterHandler {
     this.registry.send(conn, reply);
   }
 
-  private endpoint(conn: Connection, uaid: string, channelID: string, appKey: Buffer | null) {
+  private endpoint(
+    conn: Connection,
+    uaid: string,
+    channelID: string,
+    appKey: Buffer | null,
+    unifiedpush: boolean,
+  ) {
     const base = this.config.PUBLIC_URL;
     if (conn.mode === 'simplepush') {
       return `${base}/update/${this.tokens.encode({ kind: 'simplepush', uaid, channelID })}`;
     }
+    // A UnifiedPush registration (Herald's distributor): a `/up/` endpoint, key-bound when the
+    // app gave a VAPID key (the ingress then requires VAPID with that key there).
+    const up = unifiedpush ? `${base}/up/` : null;
     if (!appKey) {
+      if (up) return up + this.tokens.encode({ kind: 'unifiedpush', uaid, channelID });
       return `${base}/wpush/v1/${this.tokens.encode({ kind: 'webpush', uaid, channelID })}`;
     }
     const keyHash = applicationServerKeyHash(appKey);
-    return `${base}/wpush/v2/${this.tokens.encode({ kind: 'webpush-v2', uaid, channelID, keyHash })}`;
+    const token = this.tokens.encode({ kind: 'webpush-v2', uaid, channelID, keyHash });
+    return up ? up + token : `${base}/wpush/v2/${token}`;
   }
 
   async unregister(conn: Connection, channelID: string, code: number | null = null): Promise<void> {

@@ -1,0 +1,171 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
+import { metrics } from '@herald/observability';
+import { keys, RedisConnections } from '@herald/storage';
+import { EndpointClaims, EndpointTokenCodec } from '@herald/tokens';
+import { DISCOVERY, parseUnifiedPush } from '@herald/unifiedpush';
+import {
+  applicationServerKeyHash,
+  parseVapidAuthorization,
+  verifyVapid,
+  WebPushErrno,
+} from '@herald/webpush';
+import { Errno, sendPushError } from '../http/push-error';
+import { header, pushHeaderValues } from '../webpush/push-request';
+import { WebPushPushService } from '../webpush/webpush-push.service';
+import { EndpointRateLimiter } from './endpoint-rate-limiter';
+
+/** Which URL the push came in on: `/up/<token>` or the seed's `/push/id/<id>`. */
+export type UnifiedPushPath = 'up' | 'seed';
+
+/**
+ * A UnifiedPush endpoint is a Web Push channel with another URL: the same token codec, the same
+ * message store and routing (WebPushPushService), under UnifiedPush's rules — no header required,
+ * 1–4096 bytes delivered byte for byte, 201 with `TTL: 0`, 429 per endpoint.
+ */
+@Injectable()
+export class UnifiedPushService {
+  private readonly audience: string;
+
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    private readonly tokens: EndpointTokenCodec,
+    private readonly redis: RedisConnections,
+    private readonly limiter: EndpointRateLimiter,
+    private readonly pusher: WebPushPushService,
+  ) {
+    this.audience = new URL(config.PUBLIC_URL).origin;
+  }
+
+  /**
+   * The claims of a UnifiedPush token; on `/up/` also of a key-bound Web Push token (the D-Bus
+   * distributor's registrations made with a VAPID key), which then requires VAPID with that key.
+   */
+  claimsOf(path: UnifiedPushPath, token: string): EndpointClaims | null {
+    const claims = this.tokens.decode(token);
+    if (!claims) return null;
+    if (claims.kind === 'unifiedpush') return claims;
+    return path === 'up' && claims.kind === 'webpush-v2' ? claims : null;
+  }
+
+  /** `GET <endpoint>`: the discovery answer, 404 forged, 410 (seed: 404) no longer registered. */
+  async discover(path: UnifiedPushPath, token: string, reply: FastifyReply) {
+    const claims = this.claimsOf(path, token);
+    if (!claims) return sendPushError(reply, 404, Errno.INVALID_TOKEN, 'unknown endpoint');
+    let registered: boolean;
+    try {
+      registered =
+        (await this.redis.command.hexists(keys.channels(claims.uaid), claims.channelID)) === 1;
+    } catch {
+      return sendPushError(reply, 503, Errno.STORAGE, 'storage unavailable, retry later');
+    }
+    if (!registered) {
+      return path === 'seed'
+        ? sendPushError(reply, 404, Errno.INVALID_TOKEN, 'nobody registered that endpoint')
+        : sendPushError(reply, 410, Errno.GONE, 'endpoint unregistered');
+    }
+    return reply.code(200).type('application/json').send(DISCOVERY);
+  }
+
+  /** `POST <endpoint>`. */
+  async push(
+    path: UnifiedPushPath,
+    token: string,
+    req: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply> {
+    const done = (r: FastifyReply) => {
+      metrics.unifiedpushPushes.inc({ path, status: String(r.statusCode) });
+      return r;
+    };
+    const claims = this.claimsOf(path, token);
+    if (!claims) {
+      return done(sendPushError(reply, 404, Errno.INVALID_TOKEN, 'unknown endpoint'));
+    }
+
+    // VAPID is optional on UnifiedPush endpoints, but checked when sent, and required with the
+    // bound key on a key-bound one.
+    const creds = parseVapidAuthorization(header(req, 'authorization'), header(req, 'crypto-key'));
+    if (creds === 'malformed') return done(this.unauthorized(reply, 'malformed'));
+    let senderKey: Buffer | null = null;
+    if (creds) {
+      const vapid = await verifyVapid(creds, { audience: this.audience });
+      if (!vapid.ok) return done(this.unauthorized(reply, vapid.reason));
+      senderKey = applicationServerKeyHash(vapid.publicKey);
+    }
+    if (claims.kind === 'webpush-v2') {
+      if (!senderKey) return done(this.unauthorized(reply, 'missing'));
+      if (!claims.keyHash || !senderKey.equals(claims.keyHash)) {
+        return done(this.unauthorized(reply, 'key_mismatch'));
+      }
+    }
+
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const parsed = parseUnifiedPush(
+      pushHeaderValues(req),
+      body.length,
+      this.config.UP_MESSAGE_TTL_SECONDS,
+      path === 'seed' ? 413 : 400,
+    );
+    if (!parsed.ok) {
+      const e = parsed.error;
+      return done(sendPushError(reply, e.status, e.errno, e.message));
+    }
+
+    let retryAfter = 0;
+    try {
+      retryAfter = await this.limiter.hit(claims.channelID);
+    } catch {
+      // Fail open, as the Web Push sender limit does: storing reports an outage if there is one.
+    }
+    if (retryAfter) {
+      metrics.rateLimited.inc({ by: 'endpoint' });
+      reply.header('Retry-After', String(retryAfter));
+      return done(
+        sendPushError(reply, 429, WebPushErrno.RATE_LIMITED, 'too many pushes to this endpoint'),
+      );
+    }
+
+    let outcome;
+    try {
+      outcome = await this.pusher.push(
+        claims.uaid,
+        claims.channelID,
+        parsed.value,
+        body,
+        null,
+        false,
+      );
+    } catch {
+      return done(sendPushError(reply, 503, Errno.STORAGE, 'storage unavailable, retry later'));
+    }
+    if (outcome.kind === 'gone') {
+      return done(
+        path === 'seed'
+          ? sendPushError(reply, 404, Errno.INVALID_TOKEN, 'no client with that id')
+          : sendPushError(reply, 410, Errno.GONE, 'endpoint unregistered'),
+      );
+    }
+    // SERV_1.2.0: 201 and `TTL: 0`, whatever TTL the message is kept with.
+    return done(
+      reply
+        .code(201)
+        .header('TTL', '0')
+        .header('Location', `${this.config.PUBLIC_URL}/m/${outcome.id}`)
+        .send(),
+    );
+  }
+
+  private unauthorized(reply: FastifyReply, reason: string): FastifyReply {
+    metrics.vapidFailures.inc({ reason });
+    return sendPushError(
+      reply,
+      401,
+      WebPushErrno.INVALID_AUTH,
+      reason === 'missing'
+        ? 'this endpoint requires VAPID (Authorization: vapid t=…, k=…)'
+        : `VAPID authorization failed (${reason})`,
+    );
+  }
+}
