@@ -120,7 +120,7 @@ export function rows(r: BenchResults): Row[] {
       .join(', ');
     const p = s.policy;
     out.push({
-      metric: `Reconnect storm: ${s.victims.toLocaleString('en')} clients of a killed gateway, time until every client has its latest versions (jitter ${s.jitterMs} ms)`,
+      metric: `Reconnect storm: ${s.victims.toLocaleString('en')} clients of a killed gateway reconnect to 2 holding ${(s.clientsPerSurvivor ?? s.clientsPerGateway).toLocaleString('en')} each; time until every client has its latest versions (jitter ${s.jitterMs} ms)`,
       herald: all
         ? `${s.resyncSeconds.toFixed(2)} s (all hellos answered ${(s.allInSeconds ?? NaN).toFixed(2)} s; kill → all resynced ${s.killToResyncedSeconds.toFixed(2)} s)`
         : `not all by the ${p ? p.deadlineMs / 1000 : '?'} s deadline (last version received ${s.resyncSeconds.toFixed(2)} s)`,
@@ -142,7 +142,7 @@ export function rows(r: BenchResults): Row[] {
           .reduce((a, b) => a + b, 0)
           .toLocaleString(
             'en',
-          )} failed of ${s.attempts.toLocaleString('en')} attempts${failures ? ` (${failures})` : ''}; ${s.retriedClients} clients retried, at most ${s.maxAttempts} attempts; ${s.reconnectFailed} never in`,
+          )} failed of ${s.attempts.toLocaleString('en')} attempts${failures ? ` (${failures})` : ''}; ${s.retriedClients} clients retried, at most ${s.maxAttempts} attempts; ${s.reconnectFailed} never in${s.survivorFds ? `; survivors' open descriptors after: ${s.survivorFds.join(', ')} (cap ${s.fdLimit})` : ''}`,
         baseline: '',
         target: '',
         verdict: '',

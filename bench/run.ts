@@ -73,7 +73,13 @@ async function main(): Promise<void> {
       log,
     );
   }
-  if (only.includes('storm')) results.storm = await runStorm(quick ? 2_000 : 15_000, 1_000, log);
+  if (only.includes('storm'))
+    results.storm = await runStorm(
+      quick ? 2_000 : 15_000,
+      quick ? 2_000 : Number(process.env.BENCH_STORM_SURVIVORS) || 12_000,
+      1_000,
+      log,
+    );
   if (only.includes('cost')) results.cost = await runCost(quick ? 1_000 : 5_000, log);
 
   results.loadAtEnd = loadavg().map((l) => Math.round(l * 100) / 100);

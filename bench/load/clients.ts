@@ -289,8 +289,12 @@ async function reconnect(urls: string[], jitterMs: number, p: ReconnectPolicy): 
           // whose DNS name resolves to several nodes would.
           const first = k++;
           const attempt = (n: number) => {
-            attempts++;
             const left = deadline - Date.now();
+            if (left <= 0) {
+              reconnectFailed++;
+              return resolve();
+            }
+            attempts++;
             const target = urls[(first + n) % urls.length];
             void open(c, target, 'simplepush', 0, null, Math.min(p.attemptTimeoutMs, left)).then(
               (cause) => {

@@ -3,11 +3,15 @@ import { ClientFleet } from '../support/client-fleet';
 import { startCluster } from '../support/cluster';
 import { forkLoad, stopAll } from '../support/fleet';
 import { delta, tcpExt } from '../support/machine';
+import { fdLimit, openFiles } from '../support/processes';
 import { sleep } from '../support/stats';
 
 export interface StormResult {
   gateways: number;
+  /** Clients on the gateway that is killed. */
   clientsPerGateway: number;
+  /** Clients on each of the two survivors before the storm. */
+  clientsPerSurvivor: number;
   connected: number;
   victims: number;
   pendingChannels: number;
@@ -35,6 +39,9 @@ export interface StormResult {
   lostOnConnected: number;
   /** Kernel TcpExt counter deltas over the reconnect (whole machine: other work counts too). */
   tcp: Record<string, number>;
+  /** Open descriptors of each survivor after the storm, and the per-process cap. */
+  survivorFds: number[];
+  fdLimit: number;
 }
 
 /** A browser-like retry: 250 ms doubling to 4 s, equal jitter, for at most 30 s. */
@@ -48,29 +55,48 @@ export const STORM_POLICY: ReconnectPolicy = {
 /**
  * Three gateways; kill -9 the third; while its clients are offline every one of their channels
  * gets a new version; then they all reconnect (hello with uaid + channelIDs) to the two others,
- * each after a random delay of up to jitterMs. Measured: time until every client holds its latest
- * versions, and how many never arrive.
+ * each after a random delay of up to jitterMs, retrying like a browser until a deadline. Measured:
+ * time until every client holds its latest versions, how many never arrive, and why attempts
+ * failed.
+ *
+ * The survivors must have room for half the victims each: a process holds at most ~19,970
+ * sockets (descriptor cap 20,000), so with 15,000 victims they start with at most ~12,000 each
+ * (with 15,000 each, 5,048 victims found no descriptor left: bench/FINDINGS.md §3).
  */
 export async function runStorm(
-  perGateway: number,
+  victimCount: number,
+  perSurvivor: number,
   jitterMs: number,
   log: (s: string) => void,
 ): Promise<StormResult> {
   const cluster = await startCluster({ gateways: 3, worker: true });
   let fleet: ClientFleet | null = null;
+  let others: ClientFleet | null = null;
   const putters = forkLoad('putter', 2);
   try {
+    // Survivors' clients (no endpoints needed) on load processes 0.., victims on the next ones.
+    others = await ClientFleet.connect({
+      urls: cluster.gatewayUrls.slice(0, 2),
+      total: perSurvivor * 2,
+      mode: 'simplepush',
+      channels: 2,
+      wantEndpoints: false,
+      ack: true,
+    });
     fleet = await ClientFleet.connect({
-      urls: cluster.gatewayUrls,
-      total: perGateway * 3,
+      urls: cluster.gatewayUrls.slice(2),
+      total: victimCount,
       mode: 'simplepush',
       channels: 2,
       wantEndpoints: true,
       ack: true,
+      firstIndex: others.procs.length,
     });
-    log(`storm: ${fleet.connected} clients connected (${fleet.failed} failed) in ${fleet.ms} ms`);
-    const victims = fleet.endpoints.map((list) => list.filter((e) => e[0] === 2));
-    const victimClients = victims.reduce((s, l) => s + l.length, 0) / 2;
+    log(
+      `storm: ${others.connected + fleet.connected} clients connected (${others.failed + fleet.failed} failed) in ${others.ms + fleet.ms} ms`,
+    );
+    const victims = fleet.endpoints;
+    const victimClients = fleet.connected;
 
     const tKill = Date.now();
     cluster.gateways[2].proc.kill('SIGKILL');
@@ -123,14 +149,16 @@ export async function runStorm(
       ),
     );
     const tcp = delta(tcp0, tcpExt());
+    const survivorFds = cluster.gateways.slice(0, 2).map((g) => openFiles(g.pid));
     const lastAt = Math.max(...waits.map((w) => w.lastAt));
     const failures: FailureCounts = {};
     for (const w of waits)
       for (const [c, n] of Object.entries(w.failures)) failures[c] = (failures[c] ?? 0) + n;
     const result: StormResult = {
       gateways: 3,
-      clientsPerGateway: perGateway,
-      connected: fleet.connected,
+      clientsPerGateway: victimCount,
+      clientsPerSurvivor: perSurvivor,
+      connected: fleet.connected + others.connected,
       victims: victimClients,
       pendingChannels: all.length,
       putStatuses,
@@ -149,11 +177,14 @@ export async function runStorm(
       lost: waits.reduce((s, w) => s + w.missing, 0),
       lostOnConnected: waits.reduce((s, w) => s + w.missingOnConnected, 0),
       tcp,
+      survivorFds,
+      fdLimit: fdLimit(cluster.gateways[0].pid),
     };
     log(`storm: ${JSON.stringify(result)}`);
     return result;
   } finally {
     await fleet?.close();
+    await others?.close();
     await Promise.all(putters.map((p) => p.ask({ cmd: 'close' }).catch(() => undefined)));
     await stopAll(putters);
     await cluster.stop();

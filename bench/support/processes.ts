@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { freePort } from '@herald/managed-redis';
@@ -13,6 +14,21 @@ export const spawned = new Set<ChildProcess>();
 
 export function killSpawned(): void {
   for (const c of spawned) if (c.exitCode === null) c.kill('SIGKILL');
+}
+
+/** Descriptors a process holds open now (/proc/<pid>/fd). */
+export function openFiles(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return -1;
+  }
+}
+
+/** The soft cap on open descriptors of a process (/proc/<pid>/limits). */
+export function fdLimit(pid: number): number {
+  const limits = readFileSync(`/proc/${pid}/limits`, 'utf8');
+  return Number(/Max open files\s+(\d+)/.exec(limits)?.[1] ?? -1);
 }
 
 export const BENCH_SECRET = 'b'.repeat(64);
