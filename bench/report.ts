@@ -221,8 +221,10 @@ export function markdown(r: BenchResults): string {
   return [
     `Measured ${r.date.slice(0, 10)} with \`npm run bench\` (${r.mode} run, ${Math.round(r.durationSeconds / 60)} min) on ${m.nproc} × ${m.cpu}, ${m.ramGiB} GiB RAM, Node ${m.node}.` +
       (shared
-        ? ` The machine was shared with other engineers' work while it ran (load average ${m.loadAtStart.join(' / ')} at the start, ${r.loadAtEnd.join(' / ')} at the end); everything — Redis, Herald, the baselines and the load generators — ran on its ${m.nproc} cores.`
+        ? ` The machine was shared with other engineers' work while it ran; everything — Redis, Herald, the baselines and the load generators — ran on its ${m.nproc} cores.`
         : ` Everything — Redis, Herald, the baselines and the load generators — ran on its ${m.nproc} cores.`),
+    '',
+    `Machine load (\`uptime\` load average, 1 / 5 / 15 min): ${m.loadAtStart.join(' / ')} before the run, ${r.loadAtEnd.join(' / ')} after it.`,
     '',
     '| Metric | Herald | Baseline (same run) | Target | |',
     '|---|---|---|---|---|',

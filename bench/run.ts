@@ -10,7 +10,7 @@ import { describeMachine } from './support/machine';
 import { killSpawned, ROOT } from './support/processes';
 
 /**
- * `npm run bench [-- --quick] [-- --only idle|throughput|storm|cost]`: runs the scenarios one
+ * `npm run bench [-- --quick] [-- --only idle|throughput|storm|cost] [-- --profile] [-- --no-webpush]`: runs the scenarios one
  * after the other (each starts and stops its own Redis and processes), prints the table and
  * writes bench/results/<date>.json (and LATEST.md for a full run of everything).
  */
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
             stepMs: 2_000,
             latencyStepMs: 2_000,
             putters: 1,
-            webpush: true,
+            webpush: !process.argv.includes('--no-webpush'),
           }
         : {
             clients: 2_000,
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
             stepMs: 5_000,
             latencyStepMs: 10_000,
             putters: 2,
-            webpush: true,
+            webpush: !process.argv.includes('--no-webpush'),
           },
       log,
     );
