@@ -21,6 +21,8 @@ const common = {
 
 module.exports = {
   testTimeout: 60000,
+  // A failing e2e test can leave a socket open; CI must end with the failure, not hang on it.
+  forceExit: true,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
     {

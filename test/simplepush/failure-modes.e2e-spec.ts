@@ -26,6 +26,7 @@ describe('failure modes', () => {
   let redis: ManagedRedis;
   const procs: HeraldProcess[] = [];
   const clients: SimplePushClient[] = [];
+  const cleanups: Array<() => void> = [];
   const start = async (
     role: Parameters<typeof startHerald>[0],
     env: Record<string, string> = {},
@@ -44,6 +45,7 @@ describe('failure modes', () => {
     redis = await ManagedRedis.start({ appendonly: true });
   });
   afterEach(async () => {
+    cleanups.splice(0).forEach((f) => f());
     clients.splice(0).forEach((c) => c.close());
     await Promise.all(procs.splice(0).map((p) => p.kill('SIGKILL')));
   });
@@ -131,6 +133,26 @@ describe('failure modes', () => {
     expect((await note).updates).toEqual([{ channelID: reg.channelID, version: '2' }]);
     expect(await labelled(h.ports.gateway, 'herald_state_lost_total', '')).toBe(0);
     expect(await metric(h.ports.gateway, 'herald_state_lost_total')).toBe(1);
+  });
+
+  it('repairs routes cleared while its subscription was down, delivering what was stored', async () => {
+    const h = await start('all');
+    const c = await connect(h);
+    await c.hello();
+    const reg = await c.register();
+    const db = new Redis(redis.url);
+    cleanups.push(() => db.disconnect());
+    // Drop only the node's pub/sub connection: a PUT now reaches no subscriber, so the route is
+    // cleared and the version stored — while the client is still connected to this node.
+    await db.client('KILL', 'TYPE', 'pubsub');
+    const put = await putVersion(reg.pushEndpoint, 77);
+    expect(put.status).toBe(202);
+    expect(await db.hget(`u:{${c.uaid}}`, 'node')).toBeNull();
+    await c.waitForVersion(reg.channelID, 77); // the node resubscribed, repaired the route, resent
+    expect(await db.hget(`u:{${c.uaid}}`, 'node')).toBe(h.nodeId);
+    const note = c.nextOf('notification');
+    expect((await putVersion(reg.pushEndpoint, 78)).status).toBe(200);
+    expect((await note).updates).toEqual([{ channelID: reg.channelID, version: '78' }]);
   });
 
   it('answers hello with 503 and closes when Redis is unavailable', async () => {

@@ -12,6 +12,7 @@ const scripts = { ...coreScripts, ...messageScripts, ...seedScripts };
 const SCRIPT_KEYS: Record<keyof typeof scripts, number> = {
   HELLO: 2,
   RELEASE_ROUTE: 1,
+  RECLAIM_ROUTE: 2,
   NOTIFY: 2,
   ACK: 1,
   READ_PENDING: 2,

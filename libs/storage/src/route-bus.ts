@@ -52,10 +52,25 @@ export class RouteBus implements OnApplicationShutdown {
       : this.redis.command.publish(channel, text);
   }
 
-  /** Subscribes this process to its node channel; resolves once Redis confirmed. */
-  async listen(nodeId: string, onMessage: (m: NodeMessage) => void): Promise<void> {
+  /**
+   * Subscribes this process to its node channel; resolves once Redis confirmed. After a lost
+   * connection comes back, `onResubscribed` runs once the subscription is in force again: messages
+   * published during the gap reached nobody, and the node must repair what they left behind.
+   */
+  async listen(
+    nodeId: string,
+    onMessage: (m: NodeMessage) => void,
+    onResubscribed?: () => void,
+  ): Promise<void> {
     const sub = this.redis.subscriber(`node-${nodeId}`);
     this.sub = sub;
+    let ready = 0;
+    sub.on('ready', () => {
+      if (++ready === 1 || !onResubscribed) return;
+      // ioredis re-sends the subscription on reconnect; a PING queued behind it on the same
+      // connection answers once Redis has processed it.
+      void (sub as { ping(): Promise<unknown> }).ping().then(onResubscribed, () => undefined);
+    });
     const receive = (_channel: string, text: string) => {
       const m = decodeNodeMessage(text);
       if (m) onMessage(m);

@@ -85,6 +85,23 @@ export class UserRepository {
     };
   }
 
+  /**
+   * Restores the route of a connection this node still holds and returns its pending versions;
+   * null when a newer connection of the UAID took over (this one must close).
+   */
+  async reclaimRoute(uaid: string, nodeId: string, epoch: string): Promise<VersionUpdate[] | null> {
+    const flat = await runScript<string[] | null>(
+      this.redis.command,
+      'RECLAIM_ROUTE',
+      [keys.user(uaid), keys.channels(uaid)],
+      [nodeId, epoch],
+    );
+    if (!flat) return null;
+    const out: VersionUpdate[] = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ channelID: flat[i], version: flat[i + 1] });
+    return out;
+  }
+
   /** Clears the route if it still names this connection (a newer one may have taken over). */
   async releaseRoute(uaid: string, nodeId: string, epoch: string): Promise<boolean> {
     return (

@@ -48,6 +48,12 @@ export class WebPushDelivery {
     }
   }
 
+  /** After this node's subscription came back: send what was stored meanwhile. */
+  async resume(conn: Connection): Promise<void> {
+    const st = this.state.get(conn);
+    if (st && !st.inflight.size) await this.nextBatch(conn, st);
+  }
+
   /** A node message for a Web Push connection ('push' or 'repush'). */
   fromNode(conn: Connection, m: NodeMessage): void {
     const st = this.state.get(conn);

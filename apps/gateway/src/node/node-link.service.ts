@@ -3,7 +3,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { CloseCode, notificationBatch } from '@herald/protocol';
 import { Logger, metrics } from '@herald/observability';
-import { NodeMessage, NodeRepository, RouteBus } from '@herald/storage';
+import { NodeMessage, NodeRepository, RouteBus, UserRepository } from '@herald/storage';
 import { ConnectionRegistry } from '../connection/connection-registry';
 import { GATEWAY_LOGGER } from '../gateway.tokens';
 import { WebPushDelivery } from '../handlers/webpush-delivery';
@@ -23,16 +23,54 @@ export class NodeLinkService implements OnApplicationBootstrap, OnApplicationShu
     private readonly registry: ConnectionRegistry,
     private readonly bus: RouteBus,
     private readonly nodes: NodeRepository,
+    private readonly users: UserRepository,
     private readonly webpush: WebPushDelivery,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.bus.listen(this.config.NODE_ID, (m) => this.deliver(m));
+    await this.bus.listen(
+      this.config.NODE_ID,
+      (m) => this.deliver(m),
+      () => void this.repairRoutes(),
+    );
     await this.beat();
     this.heartbeat = setInterval(() => {
       this.beat().catch((err: Error) => this.log.warn({ err: err.message }, 'heartbeat failed'));
     }, this.config.NODE_HEARTBEAT_MS);
     this.heartbeat.unref();
+  }
+
+  /**
+   * Our subscription was down for a while (Redis restarted or the link broke): a PUT in that gap
+   * found no subscriber, cleared the route and stored the version for a resync that will never
+   * come, since the client is still connected here. Put every route back and send what is pending.
+   */
+  async repairRoutes(): Promise<void> {
+    let repaired = 0;
+    for (const conn of [...this.registry.all]) {
+      if (!conn.helloDone || !conn.epoch || conn.closed || conn.early) continue;
+      try {
+        const pending = await this.users.reclaimRoute(
+          conn.uaid as string,
+          this.config.NODE_ID,
+          conn.epoch,
+        );
+        if (pending === null) {
+          this.registry.close(conn, CloseCode.REPLACED, 'replaced by a newer connection');
+          continue;
+        }
+        if (conn.mode === 'webpush') await this.webpush.resume(conn);
+        else if (pending.length && this.registry.send(conn, notificationBatch(pending))) {
+          metrics.delivered.inc({ path: 'resync' }, pending.length);
+          this.registry.armRedelivery(conn, Date.now());
+        }
+        repaired++;
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'route repair failed');
+        return;
+      }
+    }
+    this.log.info({ repaired }, 'node subscription restored: routes repaired');
   }
 
   /** Heartbeat, and the check that Redis still holds the data our clients' state is in. */

@@ -63,6 +63,18 @@ end
 return {prev[1] or '', prev[2] or '', epoch, pending(KEYS[2]), dropped, restored}
 `;
 
+/**
+ * After this node's subscription was restored (Redis reconnect), a PUT may have found no
+ * subscriber and cleared the route of a client that is still connected here. Put the route back
+ * if the connection is still the UAID's latest, and read what is pending.
+ * KEYS: user, channels. ARGV: node, epoch. Returns false when another connection took over.
+ */
+export const RECLAIM_ROUTE = `${PENDING}
+if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[2] then return false end
+redis.call('HSET', KEYS[1], 'node', ARGV[1])
+return pending(KEYS[2])
+`;
+
 /** KEYS: user. ARGV: node, epoch. Clears the route only if it is still this connection's. */
 export const RELEASE_ROUTE = `
 local o = redis.call('HMGET', KEYS[1], 'node', 'epoch')
