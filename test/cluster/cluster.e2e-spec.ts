@@ -119,7 +119,7 @@ describe('a split Herald cluster', () => {
     // No redelivery job of this client left anywhere in the queue (the node sweep repeats on).
     await waitFor('the redelivery jobs to be done', async () => {
       const [delayed, waiting, active] = await Promise.all([
-        db.zrange('{herald}:redelivery:delayed', 0, -1),
+        db.zrange('{herald}:redelivery:delayed', '0', '-1'),
         db.lrange('{herald}:redelivery:wait', 0, -1),
         db.lrange('{herald}:redelivery:active', 0, -1),
       ]);

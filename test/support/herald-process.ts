@@ -51,6 +51,7 @@ let counter = 0;
 
 export async function startHerald(role: Role, opts: StartOptions = {}): Promise<HeraldProcess> {
   const ports = { gateway: await freePort(), ingress: await freePort(), worker: await freePort() };
+  // (see below: env may pin them)
   const nodeId = opts.nodeId ?? `test-${role}-${process.pid}-${++counter}`;
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
@@ -66,6 +67,10 @@ export async function startHerald(role: Role, opts: StartOptions = {}): Promise<
     ...opts.env,
   };
   if (!opts.redisUrl && !opts.env?.REDIS_URL) delete env.REDIS_URL;
+  // Ports given in env (to restart a role where it was) win over the free ones picked above.
+  ports.gateway = Number(env.GATEWAY_PORT);
+  ports.ingress = Number(env.INGRESS_PORT);
+  ports.worker = Number(env.WORKER_PORT);
   const proc = spawn(process.execPath, [ENTRY[role]], {
     cwd: ROOT,
     env,
