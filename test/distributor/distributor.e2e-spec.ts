@@ -1,9 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManagedRedis } from '@herald/managed-redis';
 import { HeraldProcess, startHerald, stopAll } from '../support/herald-process';
 import { waitFor } from '../support/wait-for';
+import { installActivatableApp } from './support/activatable-app';
 import { gdbusCall, PrivateBus, startPrivateBus } from './support/private-bus';
 import { isEndpoint, isMessage, isUnregistered, TestConnector } from './support/test-connector';
 
@@ -166,6 +168,29 @@ describe('D-Bus distributor against a split cluster', () => {
     expect(api).toBe(2);
     // Bound to the app's VAPID key: refused without VAPID.
     expect((await post(endpoint, 'unsigned')).status).toBe(401);
+  });
+
+  it('starts an app that is not running by D-Bus activation to give it its message', async () => {
+    const name = 'org.unifiedpush.Connector.sleepy';
+    installActivatableApp(bus.servicesDir, name, bus.dir);
+    const file = (f: string) => join(bus.dir, f);
+    const out = await gdbusCall(bus.address, DISTRIBUTOR, 'org.unifiedpush.Distributor1.Register', [
+      name,
+      'token-sleepy',
+      'an app that is not running',
+    ]);
+    expect(out).toBe("('REGISTRATION_SUCCEEDED', '')");
+    // Activated for NewEndpoint; it writes the endpoint and exits.
+    const endpoint = await waitFor('the activated app to get its endpoint', async () =>
+      existsSync(file('endpoint')) ? readFileSync(file('endpoint'), 'utf8') : null,
+    );
+    const body = randomBytes(300);
+    expect((await post(endpoint, body)).status).toBe(201);
+    // Activated again for the message.
+    const got = await waitFor('the activated app to get its message', async () =>
+      existsSync(file('message')) ? readFileSync(file('message')) : null,
+    );
+    expect(got.equals(body)).toBe(true);
   });
 
   it('unregisters: the app is told, and the endpoint is gone', async () => {

@@ -1,5 +1,5 @@
 import { ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,6 +11,8 @@ import { join } from 'node:path';
 export interface PrivateBus {
   address: string;
   dir: string;
+  /** Where .service files make names activatable (the bus reads it when a name is called). */
+  servicesDir: string;
   stop(): Promise<void>;
 }
 
@@ -19,6 +21,7 @@ export async function startPrivateBus(): Promise<PrivateBus> {
     stdio: 'inherit',
   });
   const dir = mkdtempSync(join(tmpdir(), 'herald-dbus-'));
+  mkdirSync(join(dir, 'services'));
   const config = join(dir, 'session.conf');
   writeFileSync(
     config,
@@ -28,6 +31,7 @@ export async function startPrivateBus(): Promise<PrivateBus> {
   <type>session</type>
   <listen>unix:path=${join(dir, 'bus')}</listen>
   <auth>EXTERNAL</auth>
+  <servicedir>${join(dir, 'services')}</servicedir>
   <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
@@ -55,6 +59,7 @@ export async function startPrivateBus(): Promise<PrivateBus> {
   return {
     address,
     dir,
+    servicesDir: join(dir, 'services'),
     stop: async () => {
       proc.kill('SIGTERM');
       await exited;
