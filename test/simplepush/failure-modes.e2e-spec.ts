@@ -246,6 +246,33 @@ describe('failure modes', () => {
     expect((await second.closed).code).toBe(1013);
   });
 
+  it('limits connections and hellos per address', async () => {
+    const h = await start('all', { MAX_CONNECTIONS_PER_IP: '3', HELLO_RATE_PER_IP: '2' });
+    const [a, b, c] = [await connect(h), await connect(h), await connect(h)];
+    const d = await connect(h);
+    expect(await d.closed).toEqual({
+      code: 1008,
+      reason: 'too many connections from this address',
+    });
+    // Three hellos at once against a bucket of two per second: exactly one is refused.
+    const replies = await Promise.all([a, b, c].map((x) => x.hello()));
+    expect(replies.map((r) => r.status).sort()).toEqual([200, 200, 429]);
+    const refused = [a, b, c][replies.findIndex((r) => r.status === 429)];
+    expect(replies.find((r) => r.status === 429)).toMatchObject({
+      reason: 'too many hellos from this address',
+    });
+    expect((await refused.closed).code).toBe(1013);
+    const e = await connect(h); // the refused socket's slot is free again
+    e.close();
+    expect((await e.closed).code).not.toBe(1008);
+    expect(
+      await labelled(h.ports.gateway, 'herald_address_limited_total', 'limit="connections"'),
+    ).toBe(1);
+    expect(await labelled(h.ports.gateway, 'herald_address_limited_total', 'limit="hellos"')).toBe(
+      1,
+    );
+  });
+
   it('exposes Prometheus metrics on every role', async () => {
     const h = await start('all');
     const c = await connect(h);

@@ -8,6 +8,7 @@ import { WakeupPolicy } from '@herald/wakeup';
 import { MessageIdCodec } from '@herald/webpush';
 import { BroadcastService } from './handlers/broadcast.service';
 import { WebPushDelivery } from './handlers/webpush-delivery';
+import { AddressLimits } from './connection/address-limits';
 import { ConnectionRegistry } from './connection/connection-registry';
 import { ConnectionService } from './connection/connection.service';
 import { AckHandler } from './handlers/ack.handler';
@@ -43,6 +44,12 @@ import { GATEWAY_LOGGER } from './gateway.tokens';
     },
     WebPushDelivery,
     BroadcastService,
+    {
+      provide: AddressLimits,
+      useFactory: (c: HeraldConfig) =>
+        new AddressLimits(c.MAX_CONNECTIONS_PER_IP, c.HELLO_RATE_PER_IP),
+      inject: [HERALD_CONFIG],
+    },
     ConnectionRegistry,
     ConnectionService,
     HelloHandler,

@@ -88,6 +88,11 @@ export const metrics = {
     help: 'UDP wake-ups by result (sent, rate_limited, not_allowed, error)',
     labelNames: ['result'] as const,
   }),
+  addressLimited: new Counter({
+    name: 'herald_address_limited_total',
+    help: 'connections or hellos refused because one address exceeded its limit',
+    labelNames: ['limit'] as const,
+  }),
   stateLost: new Counter({
     name: 'herald_state_lost_total',
     help: 'times this gateway found Redis had lost its data and closed its sockets so clients start again',

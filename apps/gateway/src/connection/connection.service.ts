@@ -12,6 +12,7 @@ import { RegisterHandler } from '../handlers/register.handler';
 import { BroadcastService } from '../handlers/broadcast.service';
 import { GATEWAY_LOGGER } from '../gateway.tokens';
 import { attach, Connection, connectionOf } from './connection';
+import { AddressLimits } from './address-limits';
 import { ConnectionRegistry } from './connection-registry';
 
 /**
@@ -41,6 +42,7 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
     private readonly acks: AckHandler,
     private readonly users: UserRepository,
     private readonly redelivery: RedeliveryQueue,
+    private readonly addressLimits: AddressLimits,
     private readonly broadcasts: BroadcastService,
   ) {
     this.limits = { clientPingMinIntervalMs: config.CLIENT_PING_MIN_INTERVAL_MS };
@@ -73,7 +75,13 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
   }
 
   accept(ws: WebSocket, req: IncomingMessage): void {
-    const conn = new Connection(ws, Date.now(), req.socket.remoteAddress ?? '');
+    const address = this.clientAddress(req);
+    if (!this.addressLimits.tryOpen(address)) {
+      metrics.addressLimited.inc({ limit: 'connections' });
+      ws.close(CloseCode.POLICY_VIOLATION, 'too many connections from this address');
+      return;
+    }
+    const conn = new Connection(ws, Date.now(), address);
     attach(ws, conn);
     ws.on('message', this.onMessage);
     ws.on('close', this.onClose);
@@ -81,6 +89,13 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
     ws.on('error', this.onError);
     this.registry.add(conn);
     if (this.draining) this.registry.close(conn, CloseCode.GOING_AWAY, 'node draining');
+  }
+
+  /** The client's address: the socket's, or behind a trusted proxy the one it appended last. */
+  private clientAddress(req: IncomingMessage): string {
+    const forwarded = this.config.TRUST_PROXY ? req.headers['x-forwarded-for'] : undefined;
+    const last = typeof forwarded === 'string' ? forwarded.split(',').pop()?.trim() : undefined;
+    return last || req.socket.remoteAddress || '';
   }
 
   private receive(conn: Connection, data: WebSocket.RawData, isBinary: boolean): void {
@@ -143,6 +158,7 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
     conn.closed = true;
     conn.inbox = null;
     this.broadcasts.forget(conn);
+    this.addressLimits.closed(conn.remoteAddress);
     const wasHolder = this.registry.remove(conn);
     // Clear the route so the ingress knows at once the client is offline. While draining we skip
     // it (the herd of closes would all hit Redis at once; a stale route is found and cleared by
@@ -155,6 +171,7 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private tick(now: number): void {
+    this.addressLimits.sweep(now);
     for (const conn of this.registry.awaitingHello) {
       if (now - conn.connectedAt < this.config.HELLO_TIMEOUT_MS) continue;
       this.registry.awaitingHello.delete(conn);

@@ -20,6 +20,7 @@ import {
 import { Logger, metrics } from '@herald/observability';
 import { WakeupPolicy } from '@herald/wakeup';
 import { Connection } from '../connection/connection';
+import { AddressLimits } from '../connection/address-limits';
 import { ConnectionRegistry } from '../connection/connection-registry';
 import { GATEWAY_LOGGER } from '../gateway.tokens';
 import { BroadcastService } from './broadcast.service';
@@ -39,11 +40,23 @@ export class HelloHandler {
     private readonly channels: ChannelRepository,
     private readonly bus: RouteBus,
     private readonly wakeup: WakeupPolicy,
+    private readonly limits: AddressLimits,
     private readonly webpush: WebPushDelivery,
     private readonly broadcasts: BroadcastService,
   ) {}
 
   async handle(conn: Connection, frame: HelloFrame): Promise<void> {
+    if (!this.limits.tryHello(conn.remoteAddress, Date.now())) {
+      metrics.addressLimited.inc({ limit: 'hellos' });
+      metrics.hellos.inc({ result: 'rejected' });
+      this.registry.close(
+        conn,
+        CloseCode.TRY_AGAIN_LATER,
+        'too many hellos from this address',
+        statusReply('hello', 429, 'too many hellos from this address'),
+      );
+      return;
+    }
     if (this.registry.size > this.config.MAX_CONNECTIONS) {
       metrics.hellos.inc({ result: 'rejected' });
       this.registry.close(
