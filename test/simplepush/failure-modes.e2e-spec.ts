@@ -144,7 +144,7 @@ describe('failure modes', () => {
     cleanups.push(() => db.disconnect());
     // Drop only the node's pub/sub connection: a PUT now reaches no subscriber, so the route is
     // cleared and the version stored — while the client is still connected to this node.
-    await db.client('KILL', 'TYPE', 'pubsub');
+    await db.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     const put = await putVersion(reg.pushEndpoint, 77);
     expect(put.status).toBe(202);
     expect(await db.hget(`u:{${c.uaid}}`, 'node')).toBeNull();
