@@ -4,6 +4,7 @@ import { ClientFleet } from '../support/client-fleet';
 import { startCluster } from '../support/cluster';
 import { rssOf } from '../support/machine';
 import { BenchProcess, metricHeapUsed, spawnNode } from '../support/processes';
+import { sleep } from '../support/stats';
 
 export interface IdleServerFigures {
   clients: number;
@@ -12,6 +13,8 @@ export interface IdleServerFigures {
   rssBefore: number;
   rssAfter: number;
   rssPerConnBytes: number;
+  /** The same from RSS read right after the GC, before freed pages go back (kept for comparison). */
+  rssPerConnAtGcBytes: number;
   heapPerConnBytes: number;
   /** nodejs_heap_size_used_bytes from /metrics, after GC, per connection (Herald only). */
   metricsHeapPerConnBytes?: number;
@@ -32,6 +35,22 @@ export interface IdleResult {
   };
 }
 
+/**
+ * RSS once it has settled after the probe's GC: V8 and the allocator return freed pages a moment
+ * later (background unmapping), so a reading taken at once can hold tens of MB that are already
+ * free; on a loaded machine the lag grows. Poll until two readings 250 ms apart agree within 0.5 %.
+ */
+async function settledRss(pid: number): Promise<number> {
+  let last = rssOf(pid);
+  for (let i = 0; i < 16; i++) {
+    await sleep(250);
+    const now = rssOf(pid);
+    if (Math.abs(now - last) <= last * 0.005) return now;
+    last = now;
+  }
+  return last;
+}
+
 async function measure(
   server: BenchProcess,
   url: string,
@@ -41,6 +60,7 @@ async function measure(
   log: (s: string) => void,
 ): Promise<IdleServerFigures> {
   const before = await server.memory();
+  const rssBefore = await settledRss(server.pid);
   const metricsBefore = heapFromMetrics ? await metricHeapUsed(server.port) : NaN;
   const fleet = await ClientFleet.connect({
     urls: [url],
@@ -54,15 +74,17 @@ async function measure(
   log(`  ${server.name}: ${fleet.connected} connected, ${fleet.failed} failed in ${fleet.ms} ms`);
   try {
     const after = await server.memory();
+    const rssAfter = await settledRss(server.pid);
     const metricsAfter = heapFromMetrics ? await metricHeapUsed(server.port) : NaN;
     const c = fleet.connected || 1;
     return {
       clients: fleet.connected,
       failed: fleet.failed,
       connectSeconds: fleet.ms / 1000,
-      rssBefore: before.rss,
-      rssAfter: rssOf(server.pid),
-      rssPerConnBytes: Math.round((after.rss - before.rss) / c),
+      rssBefore,
+      rssAfter,
+      rssPerConnBytes: Math.round((rssAfter - rssBefore) / c),
+      rssPerConnAtGcBytes: Math.round((after.rss - before.rss) / c),
       heapPerConnBytes: Math.round((after.heapUsed - before.heapUsed) / c),
       ...(heapFromMetrics
         ? { metricsHeapPerConnBytes: Math.round((metricsAfter - metricsBefore) / c) }
@@ -116,7 +138,8 @@ export async function runIdle(
     log(`idle: machine-wide, ${machineWide.gateways} gateways × ${machineWide.perGateway} clients`);
     const big = await startCluster({ gateways: machineWide.gateways, worker: false });
     try {
-      const before = await Promise.all(big.gateways.map((g) => g.memory()));
+      await Promise.all(big.gateways.map((g) => g.memory()));
+      const before = await Promise.all(big.gateways.map((g) => settledRss(g.pid)));
       const fleet = await ClientFleet.connect({
         urls: big.gatewayUrls,
         total,
@@ -128,9 +151,10 @@ export async function runIdle(
       });
       log(`  ${fleet.connected} connected, ${fleet.failed} failed in ${fleet.ms} ms`);
       try {
-        const after = await Promise.all(big.gateways.map((g) => g.memory()));
-        const totalRss = after.reduce((s, m) => s + m.rss, 0);
-        const delta = totalRss - before.reduce((s, m) => s + m.rss, 0);
+        await Promise.all(big.gateways.map((g) => g.memory()));
+        const after = await Promise.all(big.gateways.map((g) => settledRss(g.pid)));
+        const totalRss = after.reduce((s, m) => s + m, 0);
+        const delta = totalRss - before.reduce((s, m) => s + m, 0);
         result.machineWide = {
           gateways: machineWide.gateways,
           clients: fleet.connected,
