@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
-import { createLogger, ObservabilityModule } from '@herald/observability';
+import { loggerProvider, ObservabilityModule } from '@herald/observability';
 import { StorageModule } from '@herald/storage';
 import { RedeliveryModule } from '@herald/redelivery';
-import { EndpointTokenCodec } from '@herald/tokens';
-import { WakeupPolicy } from '@herald/wakeup';
-import { MessageIdCodec } from '@herald/webpush';
+import { endpointTokenCodecProvider } from '@herald/tokens';
+import { wakeupPolicyProvider } from '@herald/wakeup';
+import { messageIdCodecProvider } from '@herald/webpush';
 import { BroadcastService } from './handlers/broadcast.service';
 import { WebPushDelivery } from './handlers/webpush-delivery';
 import { AddressLimits } from './connection/address-limits';
@@ -22,26 +22,10 @@ import { GATEWAY_LOGGER } from './gateway.tokens';
 @Module({
   imports: [ObservabilityModule, StorageModule, RedeliveryModule],
   providers: [
-    {
-      provide: GATEWAY_LOGGER,
-      useFactory: (c: HeraldConfig) => createLogger('gateway', c.LOG_LEVEL),
-      inject: [HERALD_CONFIG],
-    },
-    {
-      provide: EndpointTokenCodec,
-      useFactory: (c: HeraldConfig) => new EndpointTokenCodec(c.endpointSecret),
-      inject: [HERALD_CONFIG],
-    },
-    {
-      provide: WakeupPolicy,
-      useFactory: (c: HeraldConfig) => new WakeupPolicy(c.WAKEUP_ENABLED, c.WAKEUP_ALLOWED_CIDRS),
-      inject: [HERALD_CONFIG],
-    },
-    {
-      provide: MessageIdCodec,
-      useFactory: (c: HeraldConfig) => new MessageIdCodec(c.endpointSecret),
-      inject: [HERALD_CONFIG],
-    },
+    loggerProvider(GATEWAY_LOGGER, 'gateway'),
+    endpointTokenCodecProvider,
+    wakeupPolicyProvider,
+    messageIdCodecProvider,
     WebPushDelivery,
     BroadcastService,
     {

@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
-import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
-import { createLogger, ObservabilityModule } from '@herald/observability';
+import { loggerProvider, ObservabilityModule } from '@herald/observability';
 import { StorageModule } from '@herald/storage';
-import { EndpointTokenCodec } from '@herald/tokens';
-import { WakeupPolicy } from '@herald/wakeup';
+import { endpointTokenCodecProvider } from '@herald/tokens';
+import { wakeupPolicyProvider } from '@herald/wakeup';
 import { NotifyService } from './simplepush/notify.service';
 import { UpdateController } from './simplepush/update.controller';
-import { MessageIdCodec, ReceiptIdCodec } from '@herald/webpush';
+import { messageIdCodecProvider, receiptIdCodecProvider } from '@herald/webpush';
 import { AdminController } from './admin/admin.controller';
 import { ReceiptsController } from './receipts/receipts.controller';
 import { MessageController } from './webpush/message.controller';
@@ -32,31 +31,11 @@ import { UnifiedPushService } from './unifiedpush/unifiedpush-push.service';
     SeedController,
   ],
   providers: [
-    {
-      provide: INGRESS_LOGGER,
-      useFactory: (c: HeraldConfig) => createLogger('ingress', c.LOG_LEVEL),
-      inject: [HERALD_CONFIG],
-    },
-    {
-      provide: EndpointTokenCodec,
-      useFactory: (c: HeraldConfig) => new EndpointTokenCodec(c.endpointSecret),
-      inject: [HERALD_CONFIG],
-    },
-    {
-      provide: WakeupPolicy,
-      useFactory: (c: HeraldConfig) => new WakeupPolicy(c.WAKEUP_ENABLED, c.WAKEUP_ALLOWED_CIDRS),
-      inject: [HERALD_CONFIG],
-    },
-    {
-      provide: MessageIdCodec,
-      useFactory: (c: HeraldConfig) => new MessageIdCodec(c.endpointSecret),
-      inject: [HERALD_CONFIG],
-    },
-    {
-      provide: ReceiptIdCodec,
-      useFactory: (c: HeraldConfig) => new ReceiptIdCodec(c.endpointSecret),
-      inject: [HERALD_CONFIG],
-    },
+    loggerProvider(INGRESS_LOGGER, 'ingress'),
+    endpointTokenCodecProvider,
+    wakeupPolicyProvider,
+    messageIdCodecProvider,
+    receiptIdCodecProvider,
     NotifyService,
     WebPushPushService,
     SenderRateLimiter,

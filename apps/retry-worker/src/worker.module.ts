@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
-import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
-import { createLogger, ObservabilityModule, Readiness } from '@herald/observability';
+import { loggerProvider, ObservabilityModule, Readiness } from '@herald/observability';
 import { StorageModule } from '@herald/storage';
 import { RedeliveryModule } from '@herald/redelivery';
 import { RedeliverProcessor } from './redeliver.processor';
@@ -9,15 +8,7 @@ import { WORKER_LOGGER } from './worker.tokens';
 
 @Module({
   imports: [ObservabilityModule, StorageModule, RedeliveryModule],
-  providers: [
-    {
-      provide: WORKER_LOGGER,
-      useFactory: (c: HeraldConfig) => createLogger('retry-worker', c.LOG_LEVEL),
-      inject: [HERALD_CONFIG],
-    },
-    RedeliverProcessor,
-    WorkerService,
-  ],
+  providers: [loggerProvider(WORKER_LOGGER, 'retry-worker'), RedeliverProcessor, WorkerService],
 })
 export class WorkerModule {
   constructor(readiness: Readiness, worker: WorkerService) {

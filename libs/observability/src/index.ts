@@ -3,3 +3,4 @@ export type { Logger } from './logger';
 export { metrics, metricsRegistry, startDefaultMetrics } from './herald-metrics';
 export { Readiness } from './readiness';
 export { ObservabilityModule } from './observability.module';
+export { loggerProvider } from './logger.provider';

@@ -29,3 +29,4 @@ export type { VapidCredentials, VapidFailure, VapidResult, VapidCheck } from './
 export { MessageIdCodec, newMessageKey } from './message-id';
 export type { MessageIdClaims } from './message-id';
 export { ReceiptIdCodec } from './receipt-id';
+export { messageIdCodecProvider, receiptIdCodecProvider } from './codec.providers';
