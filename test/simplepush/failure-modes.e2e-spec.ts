@@ -273,6 +273,21 @@ describe('failure modes', () => {
     );
   });
 
+  it('answers 429 with Retry-After beyond the per-endpoint PUT rate', async () => {
+    const h = await start('all', { SIMPLEPUSH_RATE_LIMIT_PER_MINUTE: '3' });
+    const c = await connect(h);
+    await c.hello();
+    const reg = await c.register();
+    const other = await c.register();
+    const statuses = [];
+    for (let v = 1; v <= 4; v++) statuses.push((await putVersion(reg.pushEndpoint, v)).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const limited = await putVersion(reg.pushEndpoint, 5);
+    expect(limited.json).toMatchObject({ code: 429, errno: 429 });
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await putVersion(other.pushEndpoint, 1)).status).toBe(200); // per endpoint, not per host
+  });
+
   it('exposes Prometheus metrics on every role', async () => {
     const h = await start('all');
     const c = await connect(h);

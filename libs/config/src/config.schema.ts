@@ -37,6 +37,7 @@ export const configSchema = z.object({
   MAX_BUFFERED_BYTES: int(262_144, 1024),
   MAX_CONNECTIONS: int(100_000, 1),
   MAX_CHANNELS_PER_UAID: int(1_000, 1),
+  SIMPLEPUSH_RATE_LIMIT_PER_MINUTE: int(600, 0),
   MAX_CONNECTIONS_PER_IP: int(10_000, 1),
   HELLO_RATE_PER_IP: int(100, 1),
   TRUST_PROXY: bool(false),

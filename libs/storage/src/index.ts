@@ -20,3 +20,4 @@ export type { SeedClaim } from './seed.repository';
 export { RouteBus, encodeNodeMessage, decodeNodeMessage } from './route-bus';
 export type { NodeMessage } from './route-bus';
 export { StorageModule } from './storage.module';
+export { RateWindowRepository } from './rate-window.repository';

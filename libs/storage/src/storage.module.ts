@@ -6,6 +6,7 @@ import { MessageRepository } from './message.repository';
 import { NodeRepository } from './node.repository';
 import { RedisConnections } from './redis-connections';
 import { RouteBus } from './route-bus';
+import { RateWindowRepository } from './rate-window.repository';
 import { SeedRepository } from './seed.repository';
 import { UserRepository } from './user.repository';
 import { ObservabilityModule } from '@herald/observability';
@@ -19,6 +20,7 @@ const providers = [
   MessageRepository,
   BroadcastRepository,
   SeedRepository,
+  RateWindowRepository,
 ];
 
 @Module({ imports: [ObservabilityModule], providers, exports: [...providers, ObservabilityModule] })

@@ -4,12 +4,14 @@ import { metrics } from '@herald/observability';
 import { EndpointTokenCodec } from '@herald/tokens';
 import { Errno, sendPushError } from '../http/push-error';
 import { NotifyService } from './notify.service';
+import { EndpointRateLimiter } from '../unifiedpush/endpoint-rate-limiter';
 import { versionOfUpdate } from './update-body';
 
 /**
  * SimplePush AppServer endpoint: `PUT /update/<token>` with `version=N`.
  * 200 routed to a live gateway, 202 stored for later (or not newer than what is stored),
- * 400 bad version, 404 unknown or forged token, 410 unregistered, 413 oversized body,
+ * 400 bad version, 404 unknown or forged token, 410 unregistered, 413 oversized body, 429
+ * (with Retry-After) beyond SIMPLEPUSH_RATE_LIMIT_PER_MINUTE for the endpoint,
  * 503 (with Retry-After) when storage is unavailable.
  */
 @Controller('update')
@@ -17,6 +19,7 @@ export class UpdateController {
   constructor(
     private readonly tokens: EndpointTokenCodec,
     private readonly notifier: NotifyService,
+    private readonly limiter: EndpointRateLimiter,
   ) {}
 
   @Put(':token')
@@ -43,6 +46,12 @@ export class UpdateController {
     }
     let outcome;
     try {
+      const wait = await this.limiter.hitUpdate(claims.channelID);
+      if (wait) {
+        metrics.rejected.inc({ reason: 'rate_limited' });
+        reply.header('Retry-After', String(wait));
+        return sendPushError(reply, 429, Errno.RATE_LIMITED, 'too many updates for this endpoint');
+      }
       outcome = await this.notifier.notify(claims.uaid, claims.channelID, version);
     } catch {
       metrics.rejected.inc({ reason: 'storage' });
