@@ -36,10 +36,17 @@ describe('endpoint tokens', () => {
 
   it('reject every single-character alteration, truncation, and another secret', () => {
     const t = codec.encode(claims);
+    const raw = Buffer.from(t, 'base64url');
+    let checked = 0;
     for (let i = 0; i < t.length; i++) {
       const altered = t.slice(0, i) + (t[i] === 'A' ? 'B' : 'A') + t.slice(i + 1);
+      // The last character also carries unused padding bits: a change there may leave the bytes
+      // as they were, which is the same token, not an alteration.
+      if (Buffer.from(altered, 'base64url').equals(raw)) continue;
+      checked++;
       expect(codec.decode(altered)).toBeNull();
     }
+    expect(checked).toBeGreaterThanOrEqual(t.length - 1);
     expect(codec.decode(t.slice(0, -1))).toBeNull();
     expect(codec.decode(t + 'A')).toBeNull();
     expect(new EndpointTokenCodec(randomBytes(32)).decode(t)).toBeNull();
