@@ -32,6 +32,11 @@ export class HeraldWsAdapter extends WsAdapter {
     // Frames are read by ConnectionService; Nest's {event, data} routing does not apply.
   }
 
+  override bindClientDisconnect(): void {
+    // ConnectionService listens for 'close' with one shared function; Nest's hook would add a
+    // closure and a listener to every socket for a handleDisconnect we do not have.
+  }
+
   override bindErrorHandler(server: { on(event: string, cb: (err: Error) => void): void }) {
     // Per-socket errors are handled by ConnectionService without a closure per socket.
     server.on('error', () => undefined);
