@@ -159,10 +159,18 @@ export function rows(r: BenchResults): Row[] {
     const c = r.cost;
     out.push({
       metric: 'Redis round trips per PUT (ingress)',
-      herald: `${c.roundTripsPerPut} (${Object.entries(c.roundTripsByCommand)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ')})`,
-      baseline: `${c.redisCallsPerPut} commands run by Redis incl. Lua-internal`,
+      herald:
+        `${c.roundTripsPerPut} (${Object.entries(c.roundTripsByCommand)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')})` +
+        (c.roundTripsPerPutWithoutRateLimit !== undefined
+          ? `; ${c.roundTripsPerPutWithoutRateLimit} with SIMPLEPUSH_RATE_LIMIT_PER_MINUTE=0`
+          : ''),
+      baseline:
+        `${c.redisCallsPerPut} commands run by Redis incl. Lua-internal` +
+        (c.rateKeys?.count
+          ? `; per-endpoint rate window: ${c.rateKeys.count.toLocaleString('en')} counters of ${c.rateKeys.bytesEach} B (expire with the window, not in the channel figures)`
+          : ''),
       target: '≤ 2',
       verdict: verdict(c.roundTripsPerPut <= 2),
     });

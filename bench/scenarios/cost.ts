@@ -51,6 +51,28 @@ export interface CostResult {
   ownerEntryBytes: { listpack: number; hashtable: number };
   /** bytesPerChannelMarginal with hashtable buckets (a deployment past ≈ 524k channels). */
   bytesPerChannelMarginalAtScale: number;
+  /**
+   * Rate-window counters (`rl:{…}`, one per endpoint pushed in the current window, expiring with
+   * it): counted here and dropped before each memory reading, since they are not channel records.
+   */
+  rateKeys: { count: number; bytesEach: number };
+  /** Round trips per PUT with SIMPLEPUSH_RATE_LIMIT_PER_MINUTE=0 (NOTIFY alone). */
+  roundTripsPerPutWithoutRateLimit?: number;
+}
+
+/** Drops the rate-window keys (they expire within the window anyway); returns their count and size. */
+async function dropRateKeys(redis: Redis): Promise<{ count: number; bytes: number }> {
+  let cursor = '0';
+  let count = 0;
+  let bytes = 0;
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', 'rl:{*}', 'COUNT', 1000);
+    cursor = next;
+    for (const k of found) bytes += Number(await redis.memory('USAGE', k, 'SAMPLES', '0'));
+    if (found.length) await redis.del(...found);
+    count += found.length;
+  } while (cursor !== '0');
+  return { count, bytes };
 }
 
 /**
@@ -134,8 +156,32 @@ async function sampleKeys(redis: Redis): Promise<CostResult['keys']> {
  * idle window of the same length).
  */
 export async function runCost(uaids: number, log: (s: string) => void): Promise<CostResult> {
+  // Round trips as shipped (the per-endpoint rate window on: one more script per PUT) ...
+  const shipped = await costRun(Math.max(500, Math.round(uaids / 5)), {}, log);
+  // ... and the stored records without the rate-window counters, which would otherwise grow the
+  // keyspace tables during the measurement (they are per pushed endpoint and expire).
+  const records = await costRun(uaids, { SIMPLEPUSH_RATE_LIMIT_PER_MINUTE: '0' }, log);
+  return {
+    ...records,
+    puts: shipped.puts,
+    putStatuses: shipped.putStatuses,
+    roundTripsPerPut: shipped.roundTripsPerPut,
+    roundTripsByCommand: shipped.roundTripsByCommand,
+    redisCallsPerPut: shipped.redisCallsPerPut,
+    commandstatsPerPut: shipped.commandstatsPerPut,
+    rateKeys: shipped.rateKeys,
+    roundTripsPerPutWithoutRateLimit: records.roundTripsPerPut,
+  };
+}
+
+async function costRun(
+  uaids: number,
+  env: Record<string, string>,
+  log: (s: string) => void,
+): Promise<CostResult> {
   let counter: RespCounter | null = null;
   const cluster = await startCluster({
+    env,
     gateways: 1,
     worker: false,
     ingressRedisUrl: async (r) => {
@@ -225,11 +271,13 @@ export async function runCost(uaids: number, log: (s: string) => void): Promise<
       roundTripsByCommand[cmd] = perPut(c);
       trips += c;
     }
+    const rate = await dropRateKeys(redis);
     const m3 = await usedMemory(redis);
     // Now ack: one more version each, acked, to size the full record (version + acked version).
     await Promise.all(withChannels.procs.map((p) => p.ask({ cmd: 'set-ack', ack: true })));
     await putters[0].ask<PutAllResult>({ cmd: 'put-all', concurrency: 32 });
     await sleep(1500);
+    await dropRateKeys(redis);
     const m4 = await usedMemory(redis);
     const valueBytes = (m4 - m2b) / n;
     const bytesPerChannelMarginal = bytesPerChannelMarginalRegistered + valueBytes;
@@ -267,6 +315,10 @@ export async function runCost(uaids: number, log: (s: string) => void): Promise<
       keys,
       ownerEntryBytes: ownerEntry,
       bytesPerChannelMarginalAtScale: Math.round(bytesPerChannelMarginalAtScale),
+      rateKeys: {
+        count: rate.count,
+        bytesEach: rate.count ? Math.round(rate.bytes / rate.count) : 0,
+      },
     };
   } finally {
     for (const f of fleets) await f.close();
