@@ -104,10 +104,18 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+// A crash (e.g. an IPC send to a load process that died) must not orphan the server processes.
+process.on('uncaughtException', (err) => {
+  process.stderr.write(`bench crashed: ${err.stack ?? err.message}\n`);
+  killSpawned();
+  process.exit(1);
+});
+
 main().then(
   () => process.exit(0),
   (err: Error) => {
     process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
+    killSpawned();
     process.exit(1);
   },
 );
