@@ -1,0 +1,67 @@
+import { HeraldProcess, startHerald, stopAll } from '../support/herald-process';
+import { TestRedisCluster } from '../support/redis-cluster';
+import { FleetUser, Pusher, settle } from './fleet';
+
+/**
+ * A Redis Cluster master dies under load (3 masters, 3 replicas): its replica is promoted, Herald's
+ * clients follow the new topology (slots, shard channels), and every channel should still end with
+ * its latest accepted version. Part of `npm run chaos` only: Redis Cluster replicates
+ * asynchronously, so a write the dying master acknowledged but had not yet sent to its replica is
+ * gone after the promotion — our runs lost 0 to 2 channels of ~30 accepted in that window. The
+ * fix (WAIT 1 after the store, or a client-side resync marker) is open work.
+ */
+const describeLong = process.env.CHAOS_LONG === '1' ? describe : describe.skip;
+
+describeLong('chaos: Redis Cluster master failover', () => {
+  let redis: TestRedisCluster;
+  let procs: HeraldProcess[] = [];
+  const users: FleetUser[] = [];
+  let pusher: Pusher;
+
+  beforeAll(async () => {
+    redis = await TestRedisCluster.start(3, 1);
+    const env: Record<string, string> = {
+      REDIS_CLUSTER_NODES: redis.seeds,
+      NODE_HEARTBEAT_MS: '250',
+      REDELIVERY_DELAY_MS: '500',
+    };
+    const ingress = await startHerald('ingress', { env });
+    env.PUBLIC_URL = `http://127.0.0.1:${ingress.port}`;
+    const [a, b, worker] = await Promise.all([
+      startHerald('gateway', { env, nodeId: 'fo-a' }),
+      startHerald('gateway', { env, nodeId: 'fo-b' }),
+      startHerald('worker', { env }),
+    ]);
+    procs = [ingress, a, b, worker];
+    const urls = [a, b].map((g) => `ws://127.0.0.1:${g.port}/`);
+    for (let i = 0; i < 30; i++) users.push(new FleetUser(() => urls, 2));
+    await Promise.all(users.map((u) => u.start()));
+    pusher = new Pusher(users);
+  });
+  afterAll(async () => {
+    users.forEach((u) => u.stop());
+    await pusher?.stop();
+    await stopAll(procs);
+    await redis?.stop();
+  });
+
+  it('loses nothing when a master is killed and its replica promoted', async () => {
+    pusher.start();
+    await new Promise((r) => setTimeout(r, 700));
+    const masters = await redis.masters();
+    const victim = masters[0];
+    await victim.kill('SIGKILL');
+    await redis.failedOver(victim, masters.length);
+    const acceptedAtFailover = pusher.accepted;
+    // Traffic after the promotion must reach users whose slots moved to the promoted replica too.
+    await new Promise((r) => setTimeout(r, 2000));
+    await pusher.stop();
+    const t = await settle(users, 20_000, pusher);
+    process.stdout.write(
+      `failover: ${JSON.stringify(t)}, accepted after promotion: ${t.accepted - acceptedAtFailover}\n`,
+    );
+    expect(t.accepted - acceptedAtFailover).toBeGreaterThan(50);
+    expect(t.lost).toBe(0);
+    expect(procs.every((p) => p.proc.exitCode === null)).toBe(true);
+  });
+});
