@@ -126,13 +126,22 @@ describe('soak', () => {
     clearInterval(pusher);
     agent.destroy();
 
-    const warm = samples[Math.max(1, Math.floor(samples.length / 5))];
+    // Compare medians, not single samples: RSS moves with every GC. Warm-up is the first fifth
+    // (at least two samples); then the first and last thirds of what follows.
+    const settled = samples.slice(Math.max(2, Math.floor(samples.length / 5)));
+    const third = Math.max(1, Math.floor(settled.length / 3));
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const early = (k: string) => median(settled.slice(0, third).map((x) => x[k]));
+    const late = (k: string) => median(settled.slice(-third).map((x) => x[k]));
+    const warm = settled[0];
     const last = samples[samples.length - 1];
     const growth: Record<string, string> = {};
     for (const name of Object.keys(procs)) {
-      const g = (last[`${name}.rss`] - warm[`${name}.rss`]) / warm[`${name}.rss`];
+      const g = (late(`${name}.rss`) - early(`${name}.rss`)) / early(`${name}.rss`);
+      const mib = (v: number) => (v / 1048576).toFixed(0);
       growth[name] =
-        `${(g * 100).toFixed(1)} % (${(warm[`${name}.rss`] / 1048576).toFixed(0)} → ${(last[`${name}.rss`] / 1048576).toFixed(0)} MiB), handles ${warm[`${name}.handles`]} → ${last[`${name}.handles`]}`;
+        `${(g * 100).toFixed(1)} % (median ${mib(early(`${name}.rss`))} → ${mib(late(`${name}.rss`))} MiB), ` +
+        `handles ${warm[`${name}.handles`]} → ${last[`${name}.handles`]}`;
       expect(g).toBeLessThan(0.05);
       expect(last[`${name}.handles`]).toBeLessThanOrEqual(warm[`${name}.handles`] + 5);
     }
