@@ -13,7 +13,9 @@ export type NotifyResult =
   /** Stored; the client is offline (no route, or its node was gone and the route cleared). */
   | { kind: 'stored'; wakeup: string | null }
   /** Stored; the caller publishes to the node (Redis Cluster: no cross-slot publish in scripts). */
-  | { kind: 'publish'; route: { nodeId: string; epoch: string }; wakeup: string | null };
+  | { kind: 'publish'; route: { nodeId: string; epoch: string }; wakeup: string | null }
+  /** Refused: the endpoint is over its rate limit for this window. */
+  | { kind: 'limited'; retryAfterMs: number };
 
 function pairs(flat: string[]): VersionUpdate[] {
   const out: VersionUpdate[] = [];
@@ -94,12 +96,13 @@ export class ChannelRepository {
     version: string,
     ts: number,
     publishPrefix: string,
+    rate: { limit: number; windowMs: number },
   ): Promise<NotifyResult> {
     const r = await runScript<[number, string?, string?, string?]>(
       this.redis.command,
       'NOTIFY',
-      [keys.user(uaid), keys.channels(uaid)],
-      [channelID, version, uaid, ts, publishPrefix],
+      [keys.user(uaid), keys.channels(uaid), keys.channelRate(uaid, channelID)],
+      [channelID, version, uaid, ts, publishPrefix, rate.limit, rate.windowMs],
     );
     switch (r[0]) {
       case 0:
@@ -110,6 +113,8 @@ export class ChannelRepository {
         return { kind: 'routed' };
       case 3:
         return { kind: 'stored', wakeup: r[1] || null };
+      case 5:
+        return { kind: 'limited', retryAfterMs: Number(r[1]) };
       default:
         return {
           kind: 'publish',

@@ -10,6 +10,8 @@ export const keys = {
    * the resync source of truth
    */
   channels: (uaid: string) => `u:{${uaid}}:ch`,
+  /** string with expiry: PUTs to one SimplePush endpoint in the current rate window */
+  channelRate: (uaid: string, chid: string) => `u:{${uaid}}:rl:${chid}`,
   /** string with expiry: set while a UDP wake-up was sent recently (rate limit) */
   wakeupLimit: (uaid: string) => `u:{${uaid}}:wkrl`,
   /** sorted set: key of each stored Web Push message → arrival sequence (expires with the last) */

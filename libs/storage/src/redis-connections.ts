@@ -13,7 +13,7 @@ const SCRIPT_KEYS: Record<keyof typeof scripts, number> = {
   HELLO: 2,
   RELEASE_ROUTE: 1,
   RECLAIM_ROUTE: 2,
-  NOTIFY: 2,
+  NOTIFY: 3,
   ACK: 1,
   READ_PENDING: 2,
   ADD_CHANNEL: 2,

@@ -12,7 +12,8 @@ import {
 import { WakeupPolicy, WakeupSender } from '@herald/wakeup';
 import { INGRESS_LOGGER } from '../ingress.tokens';
 
-export type NotifyOutcome = 'routed' | 'stored' | 'stale' | 'gone';
+/** What became of a PUT; `retryAfterSeconds` when the endpoint is over its rate limit. */
+export type NotifyOutcome = 'routed' | 'stored' | 'stale' | 'gone' | { retryAfterSeconds: number };
 
 /**
  * A new SimplePush version: store it (only if newer), then route it to the node holding the
@@ -35,8 +36,13 @@ export class NotifyService {
   async notify(uaid: string, channelID: string, version: string): Promise<NotifyOutcome> {
     const ts = Date.now();
     const prefix = this.redis.inScriptPublish ? keys.nodeChannelPrefix : '';
-    const r = await this.channels.notify(uaid, channelID, version, ts, prefix);
+    const r = await this.channels.notify(uaid, channelID, version, ts, prefix, {
+      limit: this.config.SIMPLEPUSH_RATE_LIMIT_PER_MINUTE,
+      windowMs: 60_000,
+    });
     switch (r.kind) {
+      case 'limited':
+        return { retryAfterSeconds: Math.max(1, Math.ceil(r.retryAfterMs / 1000)) };
       case 'gone':
       case 'stale':
       case 'routed':

@@ -4,7 +4,6 @@ import { metrics } from '@herald/observability';
 import { EndpointTokenCodec } from '@herald/tokens';
 import { Errno, sendPushError } from '../http/push-error';
 import { NotifyService } from './notify.service';
-import { EndpointRateLimiter } from '../unifiedpush/endpoint-rate-limiter';
 import { versionOfUpdate } from './update-body';
 
 /**
@@ -19,7 +18,6 @@ export class UpdateController {
   constructor(
     private readonly tokens: EndpointTokenCodec,
     private readonly notifier: NotifyService,
-    private readonly limiter: EndpointRateLimiter,
   ) {}
 
   @Put(':token')
@@ -46,16 +44,15 @@ export class UpdateController {
     }
     let outcome;
     try {
-      const wait = await this.limiter.hitUpdate(claims.channelID);
-      if (wait) {
-        metrics.rejected.inc({ reason: 'rate_limited' });
-        reply.header('Retry-After', String(wait));
-        return sendPushError(reply, 429, Errno.RATE_LIMITED, 'too many updates for this endpoint');
-      }
       outcome = await this.notifier.notify(claims.uaid, claims.channelID, version);
     } catch {
       metrics.rejected.inc({ reason: 'storage' });
       return sendPushError(reply, 503, Errno.STORAGE, 'storage unavailable, retry later');
+    }
+    if (typeof outcome === 'object') {
+      metrics.rejected.inc({ reason: 'rate_limited' });
+      reply.header('Retry-After', String(outcome.retryAfterSeconds));
+      return sendPushError(reply, 429, Errno.RATE_LIMITED, 'too many updates for this endpoint');
     }
     if (outcome === 'gone') {
       metrics.rejected.inc({ reason: 'gone' });

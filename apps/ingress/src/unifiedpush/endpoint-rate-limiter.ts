@@ -5,8 +5,8 @@ import { RateWindowRepository } from '@herald/storage';
 const WINDOW_MS = 60_000;
 
 /**
- * Per-endpoint limits: UnifiedPush's is per endpoint, not per host (SERV_1.2.0 §429), and
- * SimplePush PUTs get one too, so one application server cannot flood one client.
+ * UnifiedPush's limit is per endpoint, not per host (SERV_1.2.0 §429). (SimplePush's per-endpoint
+ * limit is counted inside the NOTIFY script, to keep a PUT one round trip.)
  */
 @Injectable()
 export class EndpointRateLimiter {
@@ -18,14 +18,5 @@ export class EndpointRateLimiter {
   /** 0 when the push may go ahead, else the seconds until the endpoint's window resets. */
   hit(channelID: string): Promise<number> {
     return this.windows.hit(`up:${channelID}`, this.config.UP_RATE_LIMIT_PER_MINUTE, WINDOW_MS);
-  }
-
-  /** The same for a SimplePush channel's PUTs. */
-  hitUpdate(channelID: string): Promise<number> {
-    return this.windows.hit(
-      `sp:${channelID}`,
-      this.config.SIMPLEPUSH_RATE_LIMIT_PER_MINUTE,
-      WINDOW_MS,
-    );
   }
 }

@@ -85,14 +85,22 @@ return 0
 /**
  * Store a version if newer, read the route and, on a single Redis, publish to the node in the same
  * round trip (a Redis Cluster forbids publishing to another slot from a script: then the caller
- * publishes). A publish nobody received means the node is gone: the route is cleared here.
- * KEYS: user, channels. ARGV: chid, version, uaid, ts, node channel prefix ('' = do not publish).
+ * publishes). A publish nobody received means the node is gone: the route is cleared here. The
+ * endpoint's rate window is counted here too (its key carries the user's hash tag), so a PUT stays
+ * one round trip.
+ * KEYS: user, channels, rate window. ARGV: chid, version, uaid, ts, node channel prefix ('' = do
+ * not publish), limit per window (0 = none), window ms.
  * Returns {0} unknown channel, {1} not newer, {2} routed, {3, wakeup} stored (offline),
- * {4, node, epoch, wakeup} stored, for the caller to publish.
+ * {4, node, epoch, wakeup} stored, for the caller to publish, {5, ms} over the rate limit.
  */
 export const NOTIFY = `${NEWER}
 local cur = redis.call('HGET', KEYS[2], ARGV[1])
 if not cur then return {0} end
+if tonumber(ARGV[6]) > 0 then
+  local n = redis.call('INCR', KEYS[3])
+  if n == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[7]) end
+  if n > tonumber(ARGV[6]) then return {5, redis.call('PTTL', KEYS[3])} end
+end
 if string.byte(cur, 1) == 43 then cur = string.sub(cur, 2) end
 if not newer(ARGV[2], cur) then return {1} end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
@@ -105,7 +113,6 @@ if redis.call('PUBLISH', ARGV[5] .. o[1], msg) > 0 then return {2} end
 redis.call('HDEL', KEYS[1], 'node')
 return {3, o[3] or ''}
 `;
-
 /**
  * An ack clears a pending version only if the stored version is not newer than the acked one, so
  * a version that arrived meanwhile survives. KEYS: channels. ARGV: chid, version, ...
