@@ -48,25 +48,10 @@ export class HelloHandler {
   async handle(conn: Connection, frame: HelloFrame): Promise<void> {
     if (!this.limits.tryHello(conn.remoteAddress, Date.now())) {
       metrics.addressLimited.inc({ limit: 'hellos' });
-      metrics.hellos.inc({ result: 'rejected' });
-      this.registry.close(
-        conn,
-        CloseCode.TRY_AGAIN_LATER,
-        'too many hellos from this address',
-        statusReply('hello', 429, 'too many hellos from this address'),
-      );
-      return;
+      return this.refuse(conn, 429, 'too many hellos from this address');
     }
-    if (this.registry.size > this.config.MAX_CONNECTIONS) {
-      metrics.hellos.inc({ result: 'rejected' });
-      this.registry.close(
-        conn,
-        CloseCode.TRY_AGAIN_LATER,
-        'overloaded',
-        statusReply('hello', 503, 'overloaded'),
-      );
-      return;
-    }
+    if (this.registry.size > this.config.MAX_CONNECTIONS)
+      return this.refuse(conn, 503, 'overloaded');
     const given = frame.uaid;
     // Claim the UAID locally before Redis does: a notification published the instant the hello
     // script ran must find this connection (it is buffered in `early` until the reply is out).
@@ -89,15 +74,8 @@ export class HelloHandler {
       if (given) this.registry.unclaim(given, conn, older);
       conn.uaid = null;
       conn.early = null;
-      metrics.hellos.inc({ result: 'rejected' });
       this.log.warn({ err: (err as Error).message }, 'hello failed: storage unavailable');
-      this.registry.close(
-        conn,
-        CloseCode.TRY_AGAIN_LATER,
-        'storage unavailable',
-        statusReply('hello', 503, 'service unavailable'),
-      );
-      return;
+      return this.refuse(conn, 503, 'storage unavailable');
     }
     if (conn.closed) return;
 
@@ -154,6 +132,17 @@ export class HelloHandler {
         })
         .catch((err: Error) => this.log.warn({ err: err.message }, 'reconcile settle failed'));
     }
+  }
+
+  /** A hello answered with an error status, then the socket closed: the client backs off. */
+  private refuse(conn: Connection, status: 429 | 503, reason: string): void {
+    metrics.hellos.inc({ result: 'rejected' });
+    this.registry.close(
+      conn,
+      CloseCode.TRY_AGAIN_LATER,
+      reason,
+      statusReply('hello', status, reason),
+    );
   }
 }
 
