@@ -332,7 +332,7 @@ describe('failure modes', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'herald-data-'));
     const h = await startHerald('all', { env: { HERALD_DATA_DIR: dataDir } });
     procs.push(h);
-    const m = /"url":"redis:\/\/127\.0\.0\.1:(\d+)","pid":(\d+)/.exec(h.output());
+    const m = /"url":"redis:\/\/127\.0\.0\.1:(\d+)","redisPid":(\d+)/.exec(h.output());
     expect(m).not.toBeNull();
     const pid = Number(m?.[2]);
     const c = await connect(h);

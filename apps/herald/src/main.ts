@@ -24,7 +24,7 @@ runStandalone(
       });
       config.REDIS_URL = redis.url;
       log.info(
-        { url: redis.url, pid: redis.pid },
+        { url: redis.url, redisPid: redis.pid },
         'started a private redis-server (REDIS_URL unset)',
       );
     }
