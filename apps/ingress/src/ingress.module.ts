@@ -10,6 +10,7 @@ import { AdminController } from './admin/admin.controller';
 import { ReceiptsController } from './receipts/receipts.controller';
 import { MessageController } from './webpush/message.controller';
 import { SenderRateLimiter } from './webpush/sender-rate-limiter';
+import { VapidGate } from './webpush/vapid-gate';
 import { WebPushController } from './webpush/webpush.controller';
 import { WebPushPushService } from './webpush/webpush-push.service';
 import { INGRESS_LOGGER } from './ingress.tokens';
@@ -39,6 +40,7 @@ import { UnifiedPushService } from './unifiedpush/unifiedpush-push.service';
     NotifyService,
     WebPushPushService,
     SenderRateLimiter,
+    VapidGate,
     EndpointRateLimiter,
     UnifiedPushService,
     SeedStreamService,

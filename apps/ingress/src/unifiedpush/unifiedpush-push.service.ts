@@ -5,15 +5,11 @@ import { metrics } from '@herald/observability';
 import { keys, RedisConnections } from '@herald/storage';
 import { EndpointClaims, EndpointTokenCodec } from '@herald/tokens';
 import { DISCOVERY, parseUnifiedPush } from '@herald/unifiedpush';
-import {
-  applicationServerKeyHash,
-  parseVapidAuthorization,
-  verifyVapid,
-  WebPushErrno,
-} from '@herald/webpush';
+import { WebPushErrno } from '@herald/webpush';
 import { Errno, sendPushError } from '../http/push-error';
-import { header, pushHeaderValues } from '../webpush/push-request';
+import { pushHeaderValues } from '../webpush/push-request';
 import { WebPushPushService } from '../webpush/webpush-push.service';
+import { VapidGate } from '../webpush/vapid-gate';
 import { EndpointRateLimiter } from './endpoint-rate-limiter';
 
 /** Which URL the push came in on: `/up/<token>` or the seed's `/push/id/<id>`. */
@@ -26,17 +22,14 @@ export type UnifiedPushPath = 'up' | 'seed';
  */
 @Injectable()
 export class UnifiedPushService {
-  private readonly audience: string;
-
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly tokens: EndpointTokenCodec,
     private readonly redis: RedisConnections,
     private readonly limiter: EndpointRateLimiter,
     private readonly pusher: WebPushPushService,
-  ) {
-    this.audience = new URL(config.PUBLIC_URL).origin;
-  }
+    private readonly vapid: VapidGate,
+  ) {}
 
   /**
    * The claims of a UnifiedPush token; on `/up/` also of a key-bound Web Push token (the D-Bus
@@ -86,20 +79,8 @@ export class UnifiedPushService {
 
     // VAPID is optional on UnifiedPush endpoints, but checked when sent, and required with the
     // bound key on a key-bound one.
-    const creds = parseVapidAuthorization(header(req, 'authorization'), header(req, 'crypto-key'));
-    if (creds === 'malformed') return done(this.unauthorized(reply, 'malformed'));
-    let senderKey: Buffer | null = null;
-    if (creds) {
-      const vapid = await verifyVapid(creds, { audience: this.audience });
-      if (!vapid.ok) return done(this.unauthorized(reply, vapid.reason));
-      senderKey = applicationServerKeyHash(vapid.publicKey);
-    }
-    if (claims.kind === 'webpush-v2') {
-      if (!senderKey) return done(this.unauthorized(reply, 'missing'));
-      if (!claims.keyHash || !senderKey.equals(claims.keyHash)) {
-        return done(this.unauthorized(reply, 'key_mismatch'));
-      }
-    }
+    const vapid = await this.vapid.check(req, claims);
+    if (!vapid.ok) return done(this.vapid.refuse(reply, vapid.reason));
 
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const parsed = parseUnifiedPush(
@@ -154,18 +135,6 @@ export class UnifiedPushService {
         .header('TTL', '0')
         .header('Location', `${this.config.PUBLIC_URL}/m/${outcome.id}`)
         .send(),
-    );
-  }
-
-  private unauthorized(reply: FastifyReply, reason: string): FastifyReply {
-    metrics.vapidFailures.inc({ reason });
-    return sendPushError(
-      reply,
-      401,
-      WebPushErrno.INVALID_AUTH,
-      reason === 'missing'
-        ? 'this endpoint requires VAPID (Authorization: vapid t=…, k=…)'
-        : `VAPID authorization failed (${reason})`,
     );
   }
 }

@@ -3,18 +3,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { metrics } from '@herald/observability';
 import { EndpointKind, EndpointTokenCodec } from '@herald/tokens';
-import {
-  applicationServerKeyHash,
-  parsePushHeaders,
-  parseVapidAuthorization,
-  ReceiptIdCodec,
-  verifyVapid,
-  WebPushErrno,
-} from '@herald/webpush';
+import { parsePushHeaders, ReceiptIdCodec, WebPushErrno } from '@herald/webpush';
 import { Errno, sendPushError } from '../http/push-error';
 import { header, prefersAsync, pushHeaderValues, receiptIdOf } from './push-request';
 import { SenderRateLimiter } from './sender-rate-limiter';
 import { WebPushPushService } from './webpush-push.service';
+import { VapidGate } from './vapid-gate';
 
 /**
  * RFC 8030 push: `POST /wpush/v1/<token>` and, bound to the application server's key,
@@ -24,18 +18,14 @@ import { WebPushPushService } from './webpush-push.service';
  */
 @Controller('wpush')
 export class WebPushController {
-  private readonly audience: string;
-
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly tokens: EndpointTokenCodec,
     private readonly receipts: ReceiptIdCodec,
     private readonly limiter: SenderRateLimiter,
     private readonly pusher: WebPushPushService,
-  ) {
-    // VAPID tokens are for the push service's origin, as the application server sees it.
-    this.audience = new URL(config.PUBLIC_URL).origin;
-  }
+    private readonly vapid: VapidGate,
+  ) {}
 
   @Post('v1/:token')
   v1(@Param('token') token: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
@@ -59,20 +49,9 @@ export class WebPushController {
       return sendPushError(reply, 404, Errno.INVALID_TOKEN, 'invalid push endpoint');
     }
 
-    const creds = parseVapidAuthorization(header(req, 'authorization'), header(req, 'crypto-key'));
-    let senderKey: Buffer | null = null;
-    if (creds === 'malformed') return this.unauthorized(reply, 'malformed');
-    if (creds) {
-      const vapid = await verifyVapid(creds, { audience: this.audience });
-      if (!vapid.ok) return this.unauthorized(reply, vapid.reason);
-      senderKey = applicationServerKeyHash(vapid.publicKey);
-    }
-    if (claims.kind === 'webpush-v2') {
-      if (!senderKey) return this.unauthorized(reply, 'missing');
-      if (!claims.keyHash || !senderKey.equals(claims.keyHash)) {
-        return this.unauthorized(reply, 'key_mismatch');
-      }
-    }
+    const vapid = await this.vapid.check(req, claims);
+    if (!vapid.ok) return this.vapid.refuse(reply, vapid.reason);
+    const senderKey = vapid.senderKey;
 
     const sender = senderKey ? `k:${senderKey.toString('base64url')}` : `ip:${req.ip}`;
     let retryAfter = 0;
@@ -135,16 +114,5 @@ export class WebPushController {
       .header('Location', `${this.config.PUBLIC_URL}/m/${outcome.id}`)
       .header('TTL', String(parsed.value.ttl))
       .send();
-  }
-
-  private unauthorized(reply: FastifyReply, reason: string): FastifyReply {
-    metrics.vapidFailures.inc({ reason });
-    const message =
-      reason === 'missing'
-        ? 'this endpoint requires VAPID (Authorization: vapid t=…, k=…)'
-        : reason === 'key_mismatch'
-          ? 'VAPID key differs from the key this subscription was made with'
-          : `VAPID authorization failed (${reason})`;
-    return sendPushError(reply, 401, WebPushErrno.INVALID_AUTH, message);
   }
 }
