@@ -171,6 +171,17 @@ export class Pusher {
   }
 }
 
+/** Channels whose latest accepted version has not reached their client (yet). */
+export function behindChannels(
+  users: FleetUser[],
+): Array<{ user: FleetUser; channel: ChannelState }> {
+  return users.flatMap((user) =>
+    user.channels
+      .filter((ch) => ch.accepted >= 0n && ch.received < ch.accepted)
+      .map((channel) => ({ user, channel })),
+  );
+}
+
 /** Waits until every channel received its latest accepted version (or the deadline), then tallies. */
 export async function settle(
   users: FleetUser[],
@@ -178,8 +189,7 @@ export async function settle(
   pusher: Pusher,
 ): Promise<Tally> {
   const deadline = Date.now() + deadlineMs;
-  const behind = () =>
-    users.flatMap((u) => u.channels).filter((ch) => ch.accepted >= 0n && ch.received < ch.accepted);
+  const behind = () => behindChannels(users).map((b) => b.channel);
   while (behind().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const all = users.flatMap((u) => u.channels);
   return {

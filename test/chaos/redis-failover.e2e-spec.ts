@@ -1,6 +1,7 @@
 import { HeraldProcess, startHerald, stopAll } from '../support/herald-process';
 import { TestRedisCluster } from '../support/redis-cluster';
-import { FleetUser, Pusher, settle } from './fleet';
+import { keys } from '../../libs/storage/src/keys';
+import { behindChannels, FleetUser, Pusher, settle } from './fleet';
 
 /**
  * A Redis Cluster master dies under load (3 masters, 3 replicas): its replica is promoted, Herald's
@@ -45,6 +46,33 @@ describeLong('chaos: Redis Cluster master failover', () => {
     await redis?.stop();
   });
 
+  /** What Redis and the client say of each lost channel: which step dropped it. */
+  async function describeLost(): Promise<string> {
+    const c = redis.client();
+    try {
+      const rows = await Promise.all(
+        behindChannels(users).map(async ({ user, channel }) => {
+          const [stored, route] = await Promise.all([
+            c.hget(keys.channels(user.uaid), channel.channelID),
+            c.hgetall(keys.user(user.uaid)),
+          ]);
+          return JSON.stringify({
+            accepted: channel.accepted.toString(),
+            received: channel.received.toString(),
+            stored,
+            route: { node: route.node, epoch: route.epoch },
+            connected: !!user.client,
+            via: user.client?.ws.url,
+            reconnects: user.reconnects,
+          });
+        }),
+      );
+      return rows.join('\n');
+    } finally {
+      c.disconnect();
+    }
+  }
+
   it('loses nothing when a master is killed and its replica promoted', async () => {
     pusher.start();
     await new Promise((r) => setTimeout(r, 700));
@@ -60,6 +88,7 @@ describeLong('chaos: Redis Cluster master failover', () => {
     process.stdout.write(
       `failover: ${JSON.stringify(t)}, accepted after promotion: ${t.accepted - acceptedAtFailover}\n`,
     );
+    if (t.lost) process.stdout.write(`lost channels:\n${await describeLost()}\n`);
     expect(t.accepted - acceptedAtFailover).toBeGreaterThan(50);
     expect(t.lost).toBe(0);
     expect(procs.every((p) => p.proc.exitCode === null)).toBe(true);
