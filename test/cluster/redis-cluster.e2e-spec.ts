@@ -137,15 +137,15 @@ describe('Herald on a Redis Cluster', () => {
     await c.hello();
     const reg = await c.register();
     await doomed.kill('SIGKILL');
+    await waitFor(
+      'the dead node to be swept',
+      async () => (await db.zscore('herald:nodes', 'rc-doomed')) === null,
+    );
     expect((await putVersion(reg.pushEndpoint, 11)).status).toBe(202);
     expect(await db.hget(`u:{${c.uaid}}`, 'node')).toBeNull();
     const b = await connect(gwB);
     const batch = b.next((f) => f.messageType === 'notification');
     await b.hello(c.uaid, [reg.channelID]);
     expect((await batch).updates).toEqual([{ channelID: reg.channelID, version: '11' }]);
-    await waitFor(
-      'the dead node to be swept',
-      async () => (await db.zscore('herald:nodes', 'rc-doomed')) === null,
-    );
   });
 });

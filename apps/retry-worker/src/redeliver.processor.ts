@@ -7,7 +7,7 @@ import {
   MessageRepository,
   NodeMessage,
   RouteBus,
-  UserRepository,
+  StaleRoutes,
 } from '@herald/storage';
 
 export type RedeliverOutcome = 'moved' | 'acked' | 'sent' | 'node-gone' | 'gave-up';
@@ -22,7 +22,7 @@ export class RedeliverProcessor {
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly channels: ChannelRepository,
-    private readonly users: UserRepository,
+    private readonly staleRoutes: StaleRoutes,
     private readonly bus: RouteBus,
     private readonly queue: RedeliveryQueue,
     private readonly messages: MessageRepository,
@@ -49,7 +49,9 @@ export class RedeliverProcessor {
     }
     const receivers = await this.bus.publish(route.nodeId, message);
     if (receivers === 0) {
-      await this.users.releaseRoute(job.uaid, route.nodeId, route.epoch);
+      // A dead node's route is cleared; a live node in a subscription gap sends what is pending
+      // itself once its subscription is back.
+      await this.staleRoutes.unreachable(job.uaid, route);
       return 'node-gone';
     }
     metrics.redelivered.inc(count);

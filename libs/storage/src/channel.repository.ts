@@ -14,6 +14,8 @@ export type NotifyResult =
   | { kind: 'stored'; wakeup: string | null }
   /** Stored; the caller publishes to the node (Redis Cluster: no cross-slot publish in scripts). */
   | { kind: 'publish'; route: { nodeId: string; epoch: string }; wakeup: string | null }
+  /** Stored and published to the node, but nobody received it: the caller judges the route. */
+  | { kind: 'unreached'; route: { nodeId: string; epoch: string }; wakeup: string | null }
   /** Refused: the endpoint is over its rate limit for this window. */
   | { kind: 'limited'; retryAfterMs: number };
 
@@ -117,7 +119,7 @@ export class ChannelRepository {
         return { kind: 'limited', retryAfterMs: Number(r[1]) };
       default:
         return {
-          kind: 'publish',
+          kind: r[0] === 6 ? 'unreached' : 'publish',
           route: { nodeId: r[1] as string, epoch: r[2] ?? '' },
           wakeup: r[3] || null,
         };

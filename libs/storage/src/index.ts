@@ -21,3 +21,4 @@ export { RouteBus, encodeNodeMessage, decodeNodeMessage } from './route-bus';
 export type { NodeMessage } from './route-bus';
 export { StorageModule } from './storage.module';
 export { RateWindowRepository } from './rate-window.repository';
+export { StaleRoutes } from './stale-routes';

@@ -8,6 +8,7 @@ import { RedisConnections } from './redis-connections';
 import { RouteBus } from './route-bus';
 import { RateWindowRepository } from './rate-window.repository';
 import { SeedRepository } from './seed.repository';
+import { StaleRoutes } from './stale-routes';
 import { UserRepository } from './user.repository';
 import { ObservabilityModule } from '@herald/observability';
 
@@ -21,6 +22,7 @@ const providers = [
   BroadcastRepository,
   SeedRepository,
   RateWindowRepository,
+  StaleRoutes,
 ];
 
 @Module({ imports: [ObservabilityModule], providers, exports: [...providers, ObservabilityModule] })

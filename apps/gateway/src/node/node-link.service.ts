@@ -36,14 +36,18 @@ export class NodeLinkService implements OnApplicationBootstrap, OnApplicationShu
     await this.beat();
     this.heartbeat = setInterval(() => {
       this.beat().catch((err: Error) => this.log.warn({ err: err.message }, 'heartbeat failed'));
+      // Also the safety net for a subscription gap no Redis event announced.
+      this.bus.verify().catch(() => undefined);
     }, this.config.NODE_HEARTBEAT_MS);
     this.heartbeat.unref();
   }
 
   /**
-   * Our subscription was down for a while (Redis restarted or the link broke): a PUT in that gap
-   * found no subscriber, cleared the route and stored the version for a resync that will never
-   * come, since the client is still connected here. Put every route back and send what is pending.
+   * Our subscription was down for a while (Redis restarted, the link broke, a Redis Cluster
+   * failover moved our channel's shard): what PUTs published in that gap reached nobody, and the
+   * versions wait in Redis for a resync that will never come, since the clients are still
+   * connected here. Put every route back (a PUT may have judged this node dead) and send what is
+   * pending.
    */
   async repairRoutes(): Promise<void> {
     let repaired = 0;

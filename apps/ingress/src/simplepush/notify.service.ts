@@ -7,6 +7,7 @@ import {
   NodeMessage,
   RedisConnections,
   RouteBus,
+  StaleRoutes,
   UserRepository,
 } from '@herald/storage';
 import { WakeupPolicy, WakeupSender } from '@herald/wakeup';
@@ -29,6 +30,7 @@ export class NotifyService {
     private readonly channels: ChannelRepository,
     private readonly users: UserRepository,
     private readonly bus: RouteBus,
+    private readonly staleRoutes: StaleRoutes,
     private readonly wakeupPolicy: WakeupPolicy,
     private readonly redis: RedisConnections,
   ) {}
@@ -47,17 +49,21 @@ export class NotifyService {
       case 'stale':
       case 'routed':
         return r.kind;
-      case 'publish': {
-        const message: NodeMessage = {
-          t: 'notify',
-          uaid,
-          epoch: r.route.epoch,
-          update: { channelID, version },
-          ts,
-        };
-        if ((await this.bus.publish(r.route.nodeId, message)) > 0) return 'routed';
-        // Nobody listens on that node's channel: the node is gone. Clear the stale route.
-        await this.users.releaseRoute(uaid, r.route.nodeId, r.route.epoch);
+      case 'publish':
+      case 'unreached': {
+        if (r.kind === 'publish') {
+          const message: NodeMessage = {
+            t: 'notify',
+            uaid,
+            epoch: r.route.epoch,
+            update: { channelID, version },
+            ts,
+          };
+          if ((await this.bus.publish(r.route.nodeId, message)) > 0) return 'routed';
+        }
+        // Nobody listens on that node's channel: stored for the client's resync, or for the
+        // node's repair if it is alive and only its subscription is in a gap.
+        if (!(await this.staleRoutes.unreachable(uaid, r.route))) return 'stored';
         break;
       }
     }

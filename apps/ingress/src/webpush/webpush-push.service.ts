@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { Logger, metrics } from '@herald/observability';
-import { MessageRepository, NodeMessage, RouteBus, UserRepository } from '@herald/storage';
+import { MessageRepository, NodeMessage, RouteBus, StaleRoutes } from '@herald/storage';
 import { MessageIdCodec, newMessageKey, PushOptions } from '@herald/webpush';
 import { INGRESS_LOGGER } from '../ingress.tokens';
 
@@ -20,7 +20,7 @@ export class WebPushPushService {
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     @Inject(INGRESS_LOGGER) private readonly log: Logger,
     private readonly messages: MessageRepository,
-    private readonly users: UserRepository,
+    private readonly staleRoutes: StaleRoutes,
     private readonly bus: RouteBus,
     private readonly ids: MessageIdCodec,
   ) {}
@@ -68,8 +68,9 @@ export class WebPushPushService {
         ts,
       };
       if ((await this.bus.publish(stored.route.nodeId, m)) > 0) return 'routed';
-      // Nobody listens on that node's channel: the node is gone. Clear the stale route.
-      await this.users.releaseRoute(uaid, stored.route.nodeId, stored.route.epoch);
+      // Nobody listens on that node's channel: the node is gone (its route is cleared), or its
+      // subscription is in a gap and it sends what is stored once it is back.
+      await this.staleRoutes.unreachable(uaid, stored.route);
       return offline;
     };
     if (respondAsync) {

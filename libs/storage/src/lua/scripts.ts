@@ -85,13 +85,14 @@ return 0
 /**
  * Store a version if newer, read the route and, on a single Redis, publish to the node in the same
  * round trip (a Redis Cluster forbids publishing to another slot from a script: then the caller
- * publishes). A publish nobody received means the node is gone: the route is cleared here. The
- * endpoint's rate window is counted here too (its key carries the user's hash tag), so a PUT stays
- * one round trip.
+ * publishes). A publish nobody received is the caller's to judge (a dead node, or a live one whose
+ * subscription is in a gap), so the route is returned. The endpoint's rate window is counted here
+ * too (its key carries the user's hash tag), so a PUT stays one round trip.
  * KEYS: user, channels, rate window. ARGV: chid, version, uaid, ts, node channel prefix ('' = do
  * not publish), limit per window (0 = none), window ms.
  * Returns {0} unknown channel, {1} not newer, {2} routed, {3, wakeup} stored (offline),
- * {4, node, epoch, wakeup} stored, for the caller to publish, {5, ms} over the rate limit.
+ * {4, node, epoch, wakeup} stored, for the caller to publish, {5, ms} over the rate limit,
+ * {6, node, epoch, wakeup} stored, published to nobody.
  */
 export const NOTIFY = `${NEWER}
 local cur = redis.call('HGET', KEYS[2], ARGV[1])
@@ -110,8 +111,7 @@ if ARGV[5] == '' then return {4, o[1], o[2] or '', o[3] or ''} end
 local msg = '{"t":"notify","uaid":"' .. ARGV[3] .. '","epoch":"' .. (o[2] or '') ..
   '","update":{"channelID":"' .. ARGV[1] .. '","version":"' .. ARGV[2] .. '"},"ts":' .. ARGV[4] .. '}'
 if redis.call('PUBLISH', ARGV[5] .. o[1], msg) > 0 then return {2} end
-redis.call('HDEL', KEYS[1], 'node')
-return {3, o[3] or ''}
+return {6, o[1], o[2] or '', o[3] or ''}
 `;
 /**
  * An ack clears a pending version only if the stored version is not newer than the acked one, so
