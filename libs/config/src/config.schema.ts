@@ -19,6 +19,9 @@ export const configSchema = z.object({
     .regex(/^\s*[^\s,:]+:\d+\s*(,\s*[^\s,:]+:\d+\s*)*$/, 'comma-separated host:port list')
     .default(''),
   REDIS_PASSWORD: z.string().optional(),
+  /** Replicas a write must reach (WAIT) before Herald acknowledges it; 0: asynchronous. */
+  REDIS_WAIT_REPLICAS: int(0, 0),
+  REDIS_WAIT_TIMEOUT_MS: int(1_000, 1),
   GATEWAY_PORT: port(8080),
   INGRESS_PORT: port(8081),
   WORKER_PORT: port(8082),

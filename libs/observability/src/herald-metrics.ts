@@ -74,6 +74,12 @@ export const metrics = {
     labelNames: ['script'] as const,
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5],
   }),
+  replicationWait: new Histogram({
+    name: 'herald_redis_replication_wait_seconds',
+    help: 'duration of each WAIT for replicas (REDIS_WAIT_REPLICAS > 0), by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 1],
+  }),
   framesRejected: new Counter({
     name: 'herald_frames_rejected_total',
     help: 'client frames that closed or were refused, by reason',

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { VersionUpdate } from '@herald/protocol';
 import { keys } from './keys';
 import { RedisConnections, runScript } from './redis-connections';
+import { ReplicationBarrier } from './replication-barrier';
 
 export type RegisterResult = 'ok' | 'conflict' | 'limit' | 'unknown-user';
 
@@ -28,7 +29,10 @@ function pairs(flat: string[]): VersionUpdate[] {
 /** Channels of a user: registration, latest versions, acknowledgements. */
 @Injectable()
 export class ChannelRepository {
-  constructor(private readonly redis: RedisConnections) {}
+  constructor(
+    private readonly redis: RedisConnections,
+    private readonly replication: ReplicationBarrier,
+  ) {}
 
   /**
    * Claims the channelID for this UAID (409 when another UAID has it), then adds it to the user.
@@ -42,7 +46,13 @@ export class ChannelRepository {
       [keys.user(uaid), keys.channels(uaid)],
       [channelID, maxChannels],
     );
-    if (added === 1) return 'ok';
+    if (added === 1) {
+      await Promise.all([
+        this.replication.confirm(keys.user(uaid)),
+        this.replication.confirm(keys.channelOwners(channelID)),
+      ]);
+      return 'ok';
+    }
     await this.release(uaid, channelID);
     return added === 0 ? 'limit' : 'unknown-user';
   }
@@ -106,6 +116,9 @@ export class ChannelRepository {
       [keys.user(uaid), keys.channels(uaid), keys.channelRate(uaid, channelID)],
       [channelID, version, uaid, ts, publishPrefix, rate.limit, rate.windowMs],
     );
+    // Stored, or not newer than what is stored (perhaps a retry of a write not yet replicated):
+    // acknowledged once replicated.
+    if (r[0] !== 0 && r[0] !== 5) await this.replication.confirm(keys.user(uaid));
     switch (r[0]) {
       case 0:
         return { kind: 'gone' };

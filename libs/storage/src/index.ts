@@ -22,3 +22,4 @@ export type { NodeMessage } from './route-bus';
 export { StorageModule } from './storage.module';
 export { RateWindowRepository } from './rate-window.repository';
 export { StaleRoutes } from './stale-routes';
+export { ReplicationBarrier, ReplicationError } from './replication-barrier';

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { metrics } from '@herald/observability';
 import { keys } from './keys';
 import { RedisConnections, runScript } from './redis-connections';
+import { ReplicationBarrier } from './replication-barrier';
 
 /** A Web Push message as stored and as routed to the gateway that delivers it. */
 export interface StoredMessage {
@@ -114,7 +115,10 @@ function messageOf(key: string, flat: string[]): StoredMessage {
  */
 @Injectable()
 export class MessageRepository {
-  constructor(private readonly redis: RedisConnections) {}
+  constructor(
+    private readonly redis: RedisConnections,
+    private readonly replication: ReplicationBarrier,
+  ) {}
 
   async store(
     uaid: string,
@@ -147,6 +151,7 @@ export class MessageRepository {
     const route = routeOf(r[1] ?? '', r[2] ?? '');
     const message: StoredMessage = { ...m, seq: Number(r[3] ?? 0), exp, ts: now };
     if (r[0] === 1) return { kind: 'unstored', route, message };
+    await this.replication.confirm(keys.user(uaid));
     const replaced = r[4] === 1;
     const dropped = Number(r[5] ?? 0);
     const expired = Number(r[6] ?? 0);

@@ -5,6 +5,7 @@ import { ChannelRepository } from './channel.repository';
 import { MessageRepository } from './message.repository';
 import { NodeRepository } from './node.repository';
 import { RedisConnections } from './redis-connections';
+import { ReplicationBarrier } from './replication-barrier';
 import { RouteBus } from './route-bus';
 import { RateWindowRepository } from './rate-window.repository';
 import { SeedRepository } from './seed.repository';
@@ -14,6 +15,7 @@ import { ObservabilityModule } from '@herald/observability';
 
 const providers = [
   RedisConnections,
+  ReplicationBarrier,
   UserRepository,
   ChannelRepository,
   NodeRepository,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { newUaid, VersionUpdate } from '@herald/protocol';
 import { keys } from './keys';
 import { RedisConnections, runScript } from './redis-connections';
+import { ReplicationBarrier } from './replication-barrier';
 
 export interface HelloInput {
   /** The client's UAID (canonical), or null for a new client. */
@@ -30,7 +31,10 @@ type HelloReply = [string, string, number, string[], string[], string[]] | null;
 /** A user (UAID): who holds its connection (node + epoch) and how to wake it. */
 @Injectable()
 export class UserRepository {
-  constructor(private readonly redis: RedisConnections) {}
+  constructor(
+    private readonly redis: RedisConnections,
+    private readonly replication: ReplicationBarrier,
+  ) {}
 
   async hello(input: HelloInput, now = Date.now()): Promise<HelloResult> {
     if (input.uaid) {
@@ -48,6 +52,8 @@ export class UserRepository {
         ],
       );
       if (reply) {
+        // The route this hello took must survive a failover, or pushes go to the old one.
+        await this.replication.confirm(keys.user(input.uaid));
         const [prevNode, prevEpoch, epoch, flat, dropped, restored] = reply;
         const pending: VersionUpdate[] = [];
         for (let i = 0; i < flat.length; i += 2)
@@ -74,6 +80,7 @@ export class UserRepository {
       created: now,
       ...(input.wakeup ? { wk: input.wakeup } : {}),
     });
+    await this.replication.confirm(keys.user(uaid));
     return {
       uaid,
       isNew: true,
