@@ -351,6 +351,36 @@ describe('UnifiedPush server interface and the seed protocol (split cluster)', (
       expect(older.text()).not.toContain('to the newer');
     });
 
+    it('writes what was pushed while its ingress was unsubscribed, the stream kept open', async () => {
+      const id = await seedRegister();
+      const stream = await openStream(`${publicUrl}/client/id/${id}`);
+      const db = new Redis(redis.url);
+      const stored = async () => {
+        const text = await (await fetch(`${urlB}/metrics`)).text();
+        const line = text
+          .split('\n')
+          .find((l) => l.startsWith('herald_webpush_messages_total{result="stored"}'));
+        return Number(line?.split(' ').pop() ?? 0);
+      };
+      try {
+        // Drop every pub/sub connection: a push landing before ingress A resubscribes reaches
+        // nobody and is only stored. One that lands after is routed live and proves nothing, so
+        // try again until one lands in the gap.
+        for (let attempt = 0; ; attempt++) {
+          expect(attempt).toBeLessThan(20);
+          const before = await stored();
+          await db.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+          const body = `in the gap ${attempt}`;
+          expect((await post(`${urlB}/push/id/${id}`, body)).status).toBe(201);
+          await stream.waitFor(`${body}\n\n`);
+          if ((await stored()) > before) break;
+        }
+      } finally {
+        db.disconnect();
+      }
+      expect(stream.proc.exitCode).toBeNull();
+    });
+
     it('refuses 0 and 4097 bytes with 413, and an unknown id among several with 404', async () => {
       const id = await seedRegister();
       expect((await post(`${publicUrl}/push/id/${id}`)).status).toBe(413);

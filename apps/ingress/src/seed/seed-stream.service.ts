@@ -5,6 +5,7 @@ import { Logger, metrics } from '@herald/observability';
 import {
   MessageRepository,
   NodeMessage,
+  NodeRepository,
   RouteBus,
   SeedRepository,
   StoredMessage,
@@ -50,6 +51,7 @@ export class SeedStreamService implements OnModuleDestroy {
   readonly nodeId: string;
   private readonly byUaid = new Map<string, SeedStream>();
   private listening: Promise<void> | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
@@ -58,20 +60,69 @@ export class SeedStreamService implements OnModuleDestroy {
     private readonly seeds: SeedRepository,
     private readonly users: UserRepository,
     private readonly messages: MessageRepository,
+    private readonly nodes: NodeRepository,
   ) {
     // Its own node id: in the all-in-one process the gateway listens on NODE_ID.
     this.nodeId = `${config.NODE_ID}.seed`;
   }
 
-  /** Subscribes to this ingress's node channel, once, when the first stream opens. */
+  /**
+   * Subscribes to this ingress's node channel, once, when the first stream opens, and from then
+   * on beats in the node registry as a gateway does: a push that finds no subscriber clears the
+   * routes of a dead node only, and a gap in our subscription is repaired here.
+   */
   private listen(): Promise<void> {
     this.listening ??= this.bus
-      .listen(this.nodeId, (m) => this.deliver(m))
+      .listen(
+        this.nodeId,
+        (m) => this.deliver(m),
+        () => void this.repair(),
+      )
+      .then(() => this.beat())
+      .then(() => {
+        this.heartbeat = setInterval(() => {
+          this.beat().catch((err: Error) =>
+            this.log.warn({ err: err.message }, 'heartbeat failed'),
+          );
+          this.bus.verify().catch(() => undefined);
+        }, this.config.NODE_HEARTBEAT_MS);
+        this.heartbeat.unref();
+      })
       .catch((err: Error) => {
         this.listening = null;
         throw err;
       });
     return this.listening;
+  }
+
+  private beat(): Promise<void> {
+    return this.nodes.heartbeat(this.nodeId);
+  }
+
+  /**
+   * Our subscription was down for a while: pushes in that gap reached nobody and wait in the
+   * store while the streams are still open here. Take each id's route back (unless a newer
+   * stream took it) and write what is stored.
+   */
+  private async repair(): Promise<void> {
+    let repaired = 0;
+    for (const s of new Set(this.byUaid.values())) {
+      for (const [uaid, own] of [...s.owned]) {
+        if (s.closed || !own.epoch || s.early) continue;
+        try {
+          if ((await this.users.reclaimRoute(uaid, this.nodeId, own.epoch)) === null) {
+            this.drop(s, uaid);
+            continue;
+          }
+          await this.drainStored(s, uaid);
+          repaired++;
+        } catch (err) {
+          this.log.warn({ err: (err as Error).message }, 'seed route repair failed');
+          return;
+        }
+      }
+    }
+    this.log.info({ repaired }, 'seed subscription restored: streams repaired');
   }
 
   /**
@@ -253,7 +304,12 @@ export class SeedStreamService implements OnModuleDestroy {
   }
 
   /** On shutdown: end every stream (their distributors reconnect to another ingress). */
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     for (const s of new Set(this.byUaid.values())) this.close(s);
+    if (this.heartbeat) {
+      clearInterval(this.heartbeat);
+      this.heartbeat = null;
+      await this.nodes.remove(this.nodeId).catch(() => undefined);
+    }
   }
 }
