@@ -118,6 +118,19 @@ export function rows(r: BenchResults): Row[] {
       verdict: '',
     });
   }
+  const rep = r.throughput?.heraldReplicated;
+  if (rep && r.throughput) {
+    const plain = r.throughput.herald;
+    const lat = (s: typeof rep.atHalf) =>
+      s ? `p50 ${s.latency.p50Ms} / p99 ${s.latency.p99Ms} ms at ${s.offeredPerSec}/s` : 'n/a';
+    out.push({
+      metric: `REDIS_WAIT_REPLICAS=1 (a replica confirms each acknowledged write): max sustained notifications/s, latency at 50 %`,
+      herald: `${rep.maxSustainedPerSec.toLocaleString('en')}/s; ${lat(rep.atHalf)}; PUT response p99 ${rep.atHalf?.putResponse.p99Ms ?? '-'} ms`,
+      baseline: `without: ${plain.maxSustainedPerSec.toLocaleString('en')}/s; ${lat(plain.atHalf)}; PUT response p99 ${plain.atHalf?.putResponse.p99Ms ?? '-'} ms`,
+      target: '',
+      verdict: '',
+    });
+  }
   if (r.storm) {
     const s = r.storm;
     const all = s.lost === 0 && s.reconnectFailed === 0;

@@ -10,7 +10,7 @@ import { describeMachine } from './support/machine';
 import { killSpawned, ROOT } from './support/processes';
 
 /**
- * `npm run bench [-- --quick] [-- --only idle|throughput|storm|cost] [-- --profile] [-- --no-webpush]`: runs the scenarios one
+ * `npm run bench [-- --quick] [-- --only idle|throughput|storm|cost] [-- --profile] [-- --no-webpush] [-- --no-replicated]`: runs the scenarios one
  * after the other (each starts and stops its own Redis and processes), prints the table and
  * writes bench/results/<date>.json (and LATEST.md for a full run of everything).
  */
@@ -61,6 +61,7 @@ async function main(): Promise<void> {
             latencyStepMs: 2_000,
             putters: 1,
             webpush: !process.argv.includes('--no-webpush'),
+            replicated: !process.argv.includes('--no-replicated'),
           }
         : {
             clients: 2_000,
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
             latencyStepMs: 10_000,
             putters: 2,
             webpush: !process.argv.includes('--no-webpush'),
+            replicated: !process.argv.includes('--no-replicated'),
           },
       log,
     );

@@ -38,6 +38,8 @@ export interface ThroughputResult {
   herald: PipelineResult;
   /** The same cluster, Web Push POSTs (TTL 60, 8-byte-ish aes128gcm body) instead of PUTs. */
   heraldWebPush?: PipelineResult;
+  /** Herald on a Redis with a replica and REDIS_WAIT_REPLICAS=1: every PUT waits for it. */
+  heraldReplicated?: PipelineResult;
 }
 
 export interface ThroughputOptions {
@@ -47,6 +49,7 @@ export interface ThroughputOptions {
   latencyStepMs: number;
   putters: number;
   webpush: boolean;
+  replicated: boolean;
 }
 
 type Watched = { name: string; pid: number };
@@ -230,5 +233,32 @@ export async function runThroughput(
   } finally {
     await cluster.stop();
   }
-  return { forwarder, herald, heraldWebPush };
+
+  let heraldReplicated: PipelineResult | undefined;
+  if (o.replicated) {
+    log(`throughput: Herald with a Redis replica and REDIS_WAIT_REPLICAS=1, ${o.clients} clients`);
+    const replicated = await startCluster({
+      gateways: 2,
+      worker: true,
+      replica: true,
+      env: { PUSH_RATE_LIMIT: '0', REDIS_WAIT_REPLICAS: '1' },
+    });
+    try {
+      heraldReplicated = await measurePipeline(
+        'herald-wait1',
+        replicated.gatewayUrls,
+        [
+          replicated.ingress,
+          ...replicated.gateways,
+          { name: 'redis', pid: replicated.redis.pid as number },
+          { name: 'replica', pid: replicated.replica?.pid as number },
+        ],
+        o,
+        log,
+      );
+    } finally {
+      await replicated.stop();
+    }
+  }
+  return { forwarder, herald, heraldWebPush, heraldReplicated };
 }

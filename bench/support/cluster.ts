@@ -1,9 +1,12 @@
+import Redis from 'ioredis';
 import { freePort, ManagedRedis } from '@herald/managed-redis';
 import { BenchProcess, startRole } from './processes';
 
 /** Redis plus Herald roles, each its own process, as the scenarios need them. */
 export interface Cluster {
   redis: ManagedRedis;
+  /** A replica of `redis`, when asked for (ClusterOptions.replica). */
+  replica: ManagedRedis | null;
   ingress: BenchProcess;
   ingressUrl: string;
   gateways: BenchProcess[];
@@ -21,10 +24,29 @@ export interface ClusterOptions {
   /** Extra node flags for gateways / ingress (e.g. --cpu-prof). */
   gatewayNodeArgs?: (i: number) => string[];
   ingressNodeArgs?: string[];
+  /** Also a replica of Redis, in sync before Herald starts (for REDIS_WAIT_REPLICAS). */
+  replica?: boolean;
+}
+
+/** A replica of `master`, resolved once its link is up and the first sync done. */
+async function startReplica(master: ManagedRedis): Promise<ManagedRedis> {
+  const replica = await ManagedRedis.start({
+    extraArgs: ['--replicaof', '127.0.0.1', String(master.port), '--maxclients', '50000'],
+  });
+  const db = new Redis(replica.url);
+  try {
+    for (;;) {
+      if ((await db.info('replication')).includes('master_link_status:up')) return replica;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    db.disconnect();
+  }
 }
 
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const redis = await ManagedRedis.start({ extraArgs: ['--maxclients', '50000'] });
+  const replica = opts.replica ? await startReplica(redis) : null;
   const ingressPort = await freePort();
   const ingressUrl = `http://127.0.0.1:${ingressPort}`;
   const env = opts.env ?? {};
@@ -60,6 +82,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     if (worker) started.push(worker);
     return {
       redis,
+      replica,
       ingress,
       ingressUrl,
       gateways,
@@ -67,12 +90,12 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       worker,
       stop: async () => {
         await Promise.all(started.map((p) => p.stop('SIGTERM', 25_000)));
-        await redis.stop();
+        await Promise.all([redis.stop(), replica?.stop()]);
       },
     };
   } catch (err) {
     await Promise.all(started.map((p) => p.stop('SIGKILL')));
-    await redis.stop();
+    await Promise.all([redis.stop(), replica?.stop()]);
     throw err;
   }
 }
