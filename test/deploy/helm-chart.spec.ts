@@ -501,6 +501,40 @@ describe('value variants', () => {
     });
   });
 
+  it('passes a Redis Cluster password from the chart Secret or an existing one', () => {
+    const cluster = ['redis.enabled=false', 'redis.clusterNodes[0]=redis-0.redis:6379'];
+    const objs = render([], [...cluster, 'secrets.redisPassword=cl0ster']);
+    validateAll(objs);
+    const secret = one<ISecret>(objs, 'Secret', `${RELEASE}-herald-secrets`);
+    expect(Buffer.from(secret.data?.REDIS_PASSWORD ?? '', 'base64').toString()).toBe('cl0ster');
+    const cm = one<IConfigMap>(objs, 'ConfigMap', `${RELEASE}-herald-config`);
+    expect(JSON.stringify(cm.data)).not.toContain('cl0ster');
+    for (const app of ['gateway', 'ingress', 'retry-worker']) {
+      const c = container(one<IDeployment>(objs, 'Deployment', name(app)));
+      expect(envVar(c, 'REDIS_PASSWORD').valueFrom?.secretKeyRef).toEqual({
+        name: `${RELEASE}-herald-secrets`,
+        key: 'REDIS_PASSWORD',
+      });
+    }
+    const mine = render(
+      [],
+      [
+        ...cluster,
+        'redis.passwordFromSecret=true',
+        'secrets.existingSecret=mine',
+        'secrets.keys.redisPassword=redis-password',
+      ],
+    );
+    const c = container(one<IDeployment>(mine, 'Deployment', name('gateway')));
+    expect(envVar(c, 'REDIS_PASSWORD').valueFrom?.secretKeyRef).toEqual({
+      name: 'mine',
+      key: 'redis-password',
+    });
+    // Without a password setting there is no REDIS_PASSWORD at all.
+    const none = container(one<IDeployment>(render([], cluster), 'Deployment', name('gateway')));
+    expect(none.env?.some((e) => e.name === 'REDIS_PASSWORD')).toBe(false);
+  });
+
   it('keeps a given ENDPOINT_SECRET verbatim', () => {
     const hex = createHash('sha256').update('herald').digest('hex');
     const objs = render([], [`secrets.endpointSecret=${hex}`]);
@@ -541,5 +575,14 @@ describe('value variants', () => {
     expect(renderError(['redis.enabled=false', 'redis.clusterNodes[0]=no-port'])).toContain(
       'redis.clusterNodes',
     );
+    expect(renderError(['secrets.redisPassword=pw'])).toContain('is for redis.clusterNodes');
+    expect(
+      renderError([
+        'redis.enabled=false',
+        'redis.clusterNodes[0]=r:6379',
+        'secrets.existingSecret=mine',
+        'secrets.redisPassword=pw',
+      ]),
+    ).toContain('secrets.redisPassword is ignored');
   });
 });

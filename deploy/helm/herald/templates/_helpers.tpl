@@ -92,6 +92,12 @@ Exactly one source must be configured; anything else fails the render with a mes
 {{- if and .Values.secrets.redisUrl .Values.secrets.existingSecret }}
 {{- fail "secrets.redisUrl is ignored with secrets.existingSecret: put REDIS_URL in that Secret and set redis.urlFromSecret: true" }}
 {{- end }}
+{{- if and .Values.secrets.redisPassword .Values.secrets.existingSecret }}
+{{- fail "secrets.redisPassword is ignored with secrets.existingSecret: put REDIS_PASSWORD in that Secret and set redis.passwordFromSecret: true" }}
+{{- end }}
+{{- if and (or $r.passwordFromSecret .Values.secrets.redisPassword) (not $r.clusterNodes) }}
+{{- fail "a Redis password from the Secret is for redis.clusterNodes; a single Redis takes its password in REDIS_URL (secrets.redisUrl or redis.urlFromSecret)" }}
+{{- end }}
 {{- first $modes }}
 {{- end }}
 
@@ -204,6 +210,13 @@ env:
       secretKeyRef:
         name: {{ include "herald.secretName" .ctx }}
         key: {{ .ctx.Values.secrets.keys.redisUrl }}
+  {{- end }}
+  {{- if or .ctx.Values.redis.passwordFromSecret .ctx.Values.secrets.redisPassword }}
+  - name: REDIS_PASSWORD
+    valueFrom:
+      secretKeyRef:
+        name: {{ include "herald.secretName" .ctx }}
+        key: {{ .ctx.Values.secrets.keys.redisPassword }}
   {{- end }}
   {{- range $name, $value := .values.env }}
   - name: {{ $name }}
