@@ -141,6 +141,12 @@ describe('D-Bus distributor against a split cluster', () => {
       'not mine',
     ]);
     expect(out).toMatch(/^\('REGISTRATION_FAILED', '.+'\)$/);
+    // Distributor2 says why with a code connectors know.
+    const v2 = await gdbusCall(bus.address, DISTRIBUTOR, 'org.unifiedpush.Distributor2.Register', [
+      `{'service': <'org.example.Other'>, 'token': <'token-1'>}`,
+    ]);
+    expect(v2).toContain("'success': <'REGISTRATION_FAILED'>");
+    expect(v2).toContain("'reason': <'UNAUTHORIZED'>");
   });
 
   it('keeps registrations across a restart and gets what was stored while it was down', async () => {

@@ -37,8 +37,10 @@ const str = (args: Record<string, Variant>, key: string): string => {
 };
 
 /**
- * `org.unifiedpush.Distributor2`: dictionary arguments (keys as KUnifiedPush uses them):
- * Register {service, token, description?, vapid?} → {success, reason?}; Unregister {token} → {}.
+ * `org.unifiedpush.Distributor2`: dictionary arguments, with the keys the connectors in use send
+ * and read (KUnifiedPush, unifiedpush_linux): Register {service, token, description?, vapid?} →
+ * {success, reason?} where reason is a code (NETWORK, UNAUTHORIZED, INTERNAL_ERROR, …);
+ * Unregister {token} → {}.
  */
 export class Distributor2 extends Interface {
   constructor(private readonly d: Distributor) {
@@ -55,7 +57,7 @@ export class Distributor2 extends Interface {
     });
     return {
       success: new Variant('s', r.result),
-      ...(r.reason ? { reason: new Variant('s', r.reason) } : {}),
+      ...(r.failure ? { reason: new Variant('s', r.failure) } : {}),
     };
   }
 

@@ -21,12 +21,26 @@ import {
 export const REGISTRATION_SUCCEEDED = 'REGISTRATION_SUCCEEDED';
 export const REGISTRATION_FAILED = 'REGISTRATION_FAILED';
 
+/**
+ * Why a registration failed, as Distributor2 says it: the values connectors know
+ * (INTERNAL_ERROR, NETWORK, ACTION_REQUIRED, VAPID_REQUIRED, UNAUTHORIZED; those Herald uses).
+ */
+export type RegistrationFailure = 'INTERNAL_ERROR' | 'NETWORK' | 'UNAUTHORIZED';
+
 export interface RegisterResult {
   result: typeof REGISTRATION_SUCCEEDED | typeof REGISTRATION_FAILED;
+  /** Free text for Distributor1 ('' on success). */
   reason: string;
+  /** Distributor2's reason code; null on success. */
+  failure: RegistrationFailure | null;
 }
 
-type Waiter = (ok: boolean, reason: string) => void;
+interface WaitOutcome {
+  ok: boolean;
+  reason: string;
+  failure: RegistrationFailure | null;
+}
+type Waiter = (outcome: WaitOutcome) => void;
 
 /**
  * The distributor: apps' registrations (persisted) ↔ channels on one Herald gateway connection.
@@ -75,22 +89,24 @@ export class Distributor {
     vapid: string | null;
   }): Promise<RegisterResult> {
     const outcome = this.store.register(input);
-    if (outcome.kind === 'refused') return { result: REGISTRATION_FAILED, reason: outcome.reason };
+    if (outcome.kind === 'refused') {
+      return { result: REGISTRATION_FAILED, reason: outcome.reason, failure: outcome.failure };
+    }
     const r = outcome.registration;
     this.save();
     if (outcome.kind === 'known') {
       this.connectors.newEndpoint(r);
-      return { result: REGISTRATION_SUCCEEDED, reason: '' };
+      return { result: REGISTRATION_SUCCEEDED, reason: '', failure: null };
     }
     const channelID = r.channelID;
     const done = this.awaitChannel(channelID);
     if (this.ready) this.link.send(registerFrame(channelID, r.vapid));
     // Not connected: the resync after the next hello registers it.
-    const { ok, reason } = await done;
-    if (!ok) return { result: REGISTRATION_FAILED, reason };
+    const { ok, reason, failure } = await done;
+    if (!ok) return { result: REGISTRATION_FAILED, reason, failure };
     const now = this.store.byToken(input.token);
     if (now?.endpoint) this.connectors.newEndpoint(now);
-    return { result: REGISTRATION_SUCCEEDED, reason: '' };
+    return { result: REGISTRATION_SUCCEEDED, reason: '', failure: null };
   }
 
   unregister(token: string): void {
@@ -102,25 +118,25 @@ export class Distributor {
     this.log.info({ service: r.service }, 'unregistered');
   }
 
-  private awaitChannel(channelID: string): Promise<{ ok: boolean; reason: string }> {
+  private awaitChannel(channelID: string): Promise<WaitOutcome> {
     return new Promise((resolve) => {
       const timer = setTimeout(
-        () => finish(false, 'push server unreachable'),
+        () => finish({ ok: false, reason: 'push server unreachable', failure: 'NETWORK' }),
         this.config.registerTimeoutMs,
       );
-      const finish: Waiter = (ok, reason) => {
+      const finish: Waiter = (outcome) => {
         clearTimeout(timer);
         const list = (this.waiters.get(channelID) ?? []).filter((w) => w !== finish);
         if (list.length) this.waiters.set(channelID, list);
         else this.waiters.delete(channelID);
-        resolve({ ok, reason });
+        resolve(outcome);
       };
       this.waiters.set(channelID, [...(this.waiters.get(channelID) ?? []), finish]);
     });
   }
 
-  private settle(channelID: string, ok: boolean, reason: string): void {
-    for (const w of this.waiters.get(channelID) ?? []) w(ok, reason);
+  private settle(channelID: string, outcome: WaitOutcome): void {
+    for (const w of this.waiters.get(channelID) ?? []) w(outcome);
   }
 
   private onFrame(f: GatewayFrame): void {
@@ -169,14 +185,18 @@ export class Distributor {
         // A changed endpoint is told to the app (a first one by the Register call waiting).
         if (r && !this.waiters.has(f.channelID)) this.connectors.newEndpoint(r);
       }
-      this.settle(f.channelID, true, '');
+      this.settle(f.channelID, { ok: true, reason: '', failure: null });
       return;
     }
     this.log.warn({ status: f.status, reason: f.reason }, 'gateway refused a registration');
     const dropped = this.store.refused(f.channelID);
     this.save();
     if (dropped && !this.waiters.has(f.channelID)) this.connectors.unregistered(dropped, false);
-    this.settle(f.channelID, false, f.reason ?? `push server answered ${f.status}`);
+    this.settle(f.channelID, {
+      ok: false,
+      reason: f.reason ?? `push server answered ${f.status}`,
+      failure: 'INTERNAL_ERROR',
+    });
   }
 
   private onNotification(f: GatewayFrame): void {

@@ -33,8 +33,8 @@ export type RegisterOutcome =
   | { kind: 'known'; registration: Registration }
   /** New (or not yet confirmed): register the channel with the gateway. */
   | { kind: 'register'; registration: Registration }
-  /** The token belongs to another app. */
-  | { kind: 'refused'; reason: string };
+  /** Empty fields, or the token belongs to another app. */
+  | { kind: 'refused'; reason: string; failure: 'INTERNAL_ERROR' | 'UNAUTHORIZED' };
 
 /**
  * The registrations, as pure state transitions (no I/O): Register with the same token keeps the
@@ -70,11 +70,17 @@ export class RegistrationStore {
     api: ConnectorApi;
     vapid: string | null;
   }): RegisterOutcome {
-    if (!input.token) return { kind: 'refused', reason: 'empty token' };
-    if (!input.service) return { kind: 'refused', reason: 'empty service name' };
+    if (!input.token) return { kind: 'refused', reason: 'empty token', failure: 'INTERNAL_ERROR' };
+    if (!input.service) {
+      return { kind: 'refused', reason: 'empty service name', failure: 'INTERNAL_ERROR' };
+    }
     const known = this.byToken(input.token);
     if (known && known.service !== input.service) {
-      return { kind: 'refused', reason: 'token registered by another app' };
+      return {
+        kind: 'refused',
+        reason: 'token registered by another app',
+        failure: 'UNAUTHORIZED',
+      };
     }
     if (known && (known.vapid ?? null) === input.vapid) {
       known.description = input.description;
