@@ -351,6 +351,30 @@ describe('UnifiedPush server interface and the seed protocol (split cluster)', (
       expect(older.text()).not.toContain('to the newer');
     });
 
+    it('limits registrations per client address: 429 with Retry-After, counted across replicas', async () => {
+      const strict = await startHerald('ingress', {
+        redisUrl: redis.url,
+        env: { PUBLIC_URL: publicUrl, SEED_REGISTER_RATE_PER_MINUTE: '3' },
+      });
+      try {
+        const base = `http://127.0.0.1:${strict.port}`;
+        // The window is shared in Redis: other tests' registrations from this address count too.
+        let res: Response;
+        let ok = 0;
+        for (;;) {
+          res = await fetch(`${base}/client/register`);
+          if (res.status !== 200) break;
+          ok++;
+          expect(ok).toBeLessThanOrEqual(3);
+        }
+        expect(res.status).toBe(429);
+        expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(await res.json()).toMatchObject({ code: 429, errno: 429 });
+      } finally {
+        await stopAll([strict]);
+      }
+    });
+
     it('writes what was pushed while its ingress was unsubscribed, the stream kept open', async () => {
       const id = await seedRegister();
       const stream = await openStream(`${publicUrl}/client/id/${id}`);

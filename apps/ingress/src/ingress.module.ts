@@ -14,6 +14,7 @@ import { VapidGate } from './webpush/vapid-gate';
 import { WebPushController } from './webpush/webpush.controller';
 import { WebPushPushService } from './webpush/webpush-push.service';
 import { INGRESS_LOGGER } from './ingress.tokens';
+import { RegisterRateLimiter } from './seed/register-rate-limiter';
 import { SeedController } from './seed/seed.controller';
 import { SeedStreamService } from './seed/seed-stream.service';
 import { EndpointRateLimiter } from './unifiedpush/endpoint-rate-limiter';
@@ -44,6 +45,7 @@ import { UnifiedPushService } from './unifiedpush/unifiedpush-push.service';
     EndpointRateLimiter,
     UnifiedPushService,
     SeedStreamService,
+    RegisterRateLimiter,
   ],
 })
 export class IngressModule {}

@@ -65,6 +65,8 @@ export const configSchema = z.object({
   UP_MESSAGE_TTL_SECONDS: int(604_800, 1),
   /** Pushes per UnifiedPush endpoint (or seed id) per minute; 0 turns the limit off. */
   UP_RATE_LIMIT_PER_MINUTE: int(600, 0),
+  /** Seed-protocol ids a client address may create per minute (GET /client/register). */
+  SEED_REGISTER_RATE_PER_MINUTE: int(60, 1),
   /** Keep-alive output on idle seed-protocol streams (/client/id, /client/multi_id). */
   SEED_KEEPALIVE_MS: int(30_000, 100),
 });

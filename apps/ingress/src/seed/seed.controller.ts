@@ -9,6 +9,7 @@ import { MAX_IDS_PER_STREAM, parseMultiIds, SeedStreamKind } from '@herald/unifi
 import { Errno, sendPushError } from '../http/push-error';
 import { INGRESS_LOGGER } from '../ingress.tokens';
 import { UnifiedPushService } from '../unifiedpush/unifiedpush-push.service';
+import { RegisterRateLimiter } from './register-rate-limiter';
 import { SeedStreamService } from './seed-stream.service';
 
 /**
@@ -29,10 +30,27 @@ export class SeedController {
     private readonly seeds: SeedRepository,
     private readonly streams: SeedStreamService,
     private readonly up: UnifiedPushService,
+    private readonly limiter: RegisterRateLimiter,
   ) {}
 
   @Get('client/register')
-  async register(@Res() reply: FastifyReply) {
+  async register(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    let retryAfter = 0;
+    try {
+      retryAfter = await this.limiter.hit(req.ip);
+    } catch {
+      // Fail open, as the push limits do: creating the id reports an outage if there is one.
+    }
+    if (retryAfter) {
+      metrics.rateLimited.inc({ by: 'ip' });
+      reply.header('Retry-After', String(retryAfter));
+      return sendPushError(
+        reply,
+        429,
+        Errno.RATE_LIMITED,
+        'too many registrations from this address',
+      );
+    }
     const uaid = newUaid();
     const channelID = randomUUID();
     try {
