@@ -8,7 +8,8 @@ import { newVapidKeys, vapidHeaders } from '../webpush/support/app-server';
 import { CurlStream } from './support/curl-stream';
 
 const RATE_LIMIT = 30;
-const MAX_MESSAGES = 20;
+// Above RATE_LIMIT: a client that does not ack must not reach the reset (tested on its own).
+const MAX_MESSAGES = 50;
 const KEEPALIVE_MS = 400;
 
 /**
@@ -329,16 +330,23 @@ describe('UnifiedPush server interface and the seed protocol (split cluster)', (
       expect(second.text()).toBe('after\n\n');
     });
 
-    it('keeps at most the per-id limit of stored messages (oldest dropped)', async () => {
-      const id = await seedRegister();
-      for (let i = 0; i < MAX_MESSAGES + 5; i++) {
-        expect((await post(`${urlB}/push/id/${id}`, `m${i}`)).status).toBe(201);
+    it('forgets an id holding the most stored messages allowed (reset): 404 from then on', async () => {
+      // A replica with a small limit (the limit is each ingress's setting).
+      const small = await startHerald('ingress', {
+        redisUrl: redis.url,
+        env: { PUBLIC_URL: publicUrl, WEBPUSH_MAX_MESSAGES_PER_UAID: '5' },
+      });
+      try {
+        const base = `http://127.0.0.1:${small.port}`;
+        const id = await seedRegister();
+        for (let i = 0; i < 5; i++) {
+          expect((await post(`${base}/push/id/${id}`, `m${i}`)).status).toBe(201);
+        }
+        expect((await post(`${base}/push/id/${id}`, 'one too many')).status).toBe(404);
+        expect((await fetch(`${publicUrl}/client/id/${id}`)).status).toBe(404);
+      } finally {
+        await stopAll([small]);
       }
-      const s = curl(`${publicUrl}/client/id/${id}`, []);
-      await s.waitFor(`m${MAX_MESSAGES + 4}\n\n`);
-      expect(s.text()).toBe(
-        Array.from({ length: MAX_MESSAGES }, (_, i) => `m${i + 5}\n\n`).join(''),
-      );
     });
 
     it('moves an id to the newest stream: the older one ends', async () => {

@@ -160,11 +160,11 @@ describe('Web Push over one Herald process', () => {
     expect(n.headers).toBeUndefined();
   });
 
-  it('stores for an offline client and sends in order after hello, in batches advanced by acks, keeping at most the per-UAID limit', async () => {
+  it('stores for an offline client and sends in order after hello, in batches advanced by acks', async () => {
     const { c, sub } = await subscribed();
     c.close();
     await c.closed;
-    const total = MAX_MESSAGES + 2;
+    const total = MAX_MESSAGES;
     for (let i = 1; i <= total; i++) {
       expect((await sendWebPush(sub, `m${i}`, { vapid })).status).toBe(201);
     }
@@ -175,7 +175,7 @@ describe('Web Push over one Herald process', () => {
     expect(b.received[0]).toMatchObject({ messageType: 'hello', uaid: c.uaid });
     const first = b.notifications();
     expect(first.map((n) => b.decrypt(n))).toEqual(
-      Array.from({ length: 10 }, (_, i) => `m${i + 3}`),
+      Array.from({ length: 10 }, (_, i) => `m${i + 1}`),
     );
     const rest = b.next((f) => f.messageType === 'notification', 10_000, b.received.length);
     b.ackWebPush(first);
@@ -184,8 +184,39 @@ describe('Web Push over one Herald process', () => {
     // (A slow run may see the retry worker resend some: count each message once.)
     const second = unique(b.notifications()).slice(10);
     expect(second.map((n) => b.decrypt(n))).toEqual(
-      Array.from({ length: total - 12 }, (_, i) => `m${i + 13}`),
+      Array.from({ length: total - 10 }, (_, i) => `m${i + 11}`),
     );
+  });
+
+  it('resets a UAID holding the most stored messages allowed: 410, and a new UAID at its next hello', async () => {
+    const { c, sub } = await subscribed();
+    const other = await c.subscribe();
+    c.close();
+    await c.closed;
+    for (let i = 1; i <= MAX_MESSAGES; i++) {
+      expect((await sendWebPush(sub, `m${i}`, { vapid })).status).toBe(201);
+    }
+    // One more: the user is deleted with every stored message (autopush drops such a user).
+    expect((await sendWebPush(sub, 'one too many', { vapid })).status).toBe(410);
+    expect((await sendWebPush(other, 'another channel', { vapid })).status).toBe(410);
+    expect(await db.keys(`u:{${c.uaid}}*`)).toEqual([]);
+    // The client learns it at its next hello: a new UAID, so it re-subscribes everything.
+    const b = await reconnect(c);
+    const hello = await b.helloWebPush(c.uaid);
+    expect(hello.uaid).not.toBe(c.uaid);
+    await b.barrier();
+    expect(b.notifications()).toEqual([]);
+    // Its channel IDs are free again: re-subscribing under the new UAID with the same ID works.
+    expect((await b.register(other.channelID)).status).toBe(200);
+  });
+
+  it('closes a connected client that never acks once its UAID is reset', async () => {
+    const { c, sub } = await subscribed();
+    for (let i = 1; i <= MAX_MESSAGES; i++) {
+      expect((await sendWebPush(sub, `unacked ${i}`, { vapid })).status).toBe(201);
+    }
+    expect((await sendWebPush(sub, 'one too many', { vapid })).status).toBe(410);
+    expect((await c.closed).code).toBe(4409);
   });
 
   it('replaces an undelivered message with the same Topic', async () => {

@@ -124,9 +124,9 @@ export const metrics = {
     name: 'herald_webpush_messages_replaced_total',
     help: 'stored Web Push messages replaced by a newer one with the same Topic',
   }),
-  webpushEvicted: new Counter({
-    name: 'herald_webpush_messages_evicted_total',
-    help: 'oldest stored Web Push messages dropped because a UAID exceeded WEBPUSH_MAX_MESSAGES_PER_UAID',
+  webpushResets: new Counter({
+    name: 'herald_webpush_resets_total',
+    help: 'UAIDs reset (deleted with their messages) for holding WEBPUSH_MAX_MESSAGES_PER_UAID stored messages',
   }),
   webpushCancelled: new Counter({
     name: 'herald_webpush_messages_cancelled_total',

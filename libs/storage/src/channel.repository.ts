@@ -81,6 +81,11 @@ export class ChannelRepository {
     await this.release(uaid, channelID);
   }
 
+  /** The user is gone (reset): its channel IDs may be claimed again. */
+  async releaseOwners(uaid: string, channelIDs: readonly string[]): Promise<void> {
+    await Promise.all(channelIDs.map((chid) => this.release(uaid, chid)));
+  }
+
   /**
    * After a hello reconciled the channel list: release what was dropped, claim what was restored
    * (a restored channel that another UAID took meanwhile is removed again). Returns the channels

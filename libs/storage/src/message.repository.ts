@@ -38,13 +38,12 @@ export type StoreResult =
   | { kind: 'gone' }
   /** TTL 0: not stored; deliverable only if the client is connected now. */
   | { kind: 'unstored'; route: Route | null; message: StoredMessage }
-  | {
-      kind: 'stored';
-      route: Route | null;
-      message: StoredMessage;
-      replaced: boolean;
-      dropped: number;
-    };
+  | { kind: 'stored'; route: Route | null; message: StoredMessage; replaced: boolean }
+  /**
+   * The user already held the most messages allowed and was deleted with them (autopush's reset):
+   * its connection, if any, must be closed, and its channels' owner entries released.
+   */
+  | { kind: 'reset'; route: Route | null; channelIDs: string[]; dropped: number };
 
 export interface ReadResult {
   route: Route | null;
@@ -127,7 +126,7 @@ export class MessageRepository {
     now = Date.now(),
   ): Promise<StoreResult> {
     const exp = now + m.ttl * 1000;
-    const r = await runScript<[number, string?, string?, number?, number?, number?, number?]>(
+    const r = await runScript<[number, string?, string?, ...Array<number | string>]>(
       this.redis.command,
       'STORE_MESSAGE',
       [
@@ -152,12 +151,18 @@ export class MessageRepository {
     const message: StoredMessage = { ...m, seq: Number(r[3] ?? 0), exp, ts: now };
     if (r[0] === 1) return { kind: 'unstored', route, message };
     await this.replication.confirm(keys.user(uaid));
+    if (r[0] === 3) {
+      const dropped = Number(r[3]);
+      const expired = Number(r[4]);
+      metrics.webpushExpired.inc(expired);
+      this.countStored(-dropped - expired);
+      return { kind: 'reset', route, channelIDs: r.slice(5).map(String), dropped };
+    }
     const replaced = r[4] === 1;
-    const dropped = Number(r[5] ?? 0);
-    const expired = Number(r[6] ?? 0);
+    const expired = Number(r[5] ?? 0);
     metrics.webpushExpired.inc(expired);
-    this.countStored(1 - (replaced ? 1 : 0) - dropped - expired);
-    return { kind: 'stored', route, message, replaced, dropped };
+    this.countStored(1 - (replaced ? 1 : 0) - expired);
+    return { kind: 'stored', route, message, replaced };
   }
 
   /** Up to `limit` messages after sequence `after` (0: from the start), oldest first. */

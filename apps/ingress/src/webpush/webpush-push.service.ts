@@ -1,7 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { Logger, metrics } from '@herald/observability';
-import { MessageRepository, NodeMessage, RouteBus, StaleRoutes } from '@herald/storage';
+import {
+  ChannelRepository,
+  MessageRepository,
+  NodeMessage,
+  Route,
+  RouteBus,
+  StaleRoutes,
+} from '@herald/storage';
 import { MessageIdCodec, newMessageKey, PushOptions } from '@herald/webpush';
 import { INGRESS_LOGGER } from '../ingress.tokens';
 
@@ -22,6 +29,7 @@ export class WebPushPushService {
     private readonly messages: MessageRepository,
     private readonly staleRoutes: StaleRoutes,
     private readonly bus: RouteBus,
+    private readonly channels: ChannelRepository,
     private readonly ids: MessageIdCodec,
   ) {}
 
@@ -51,10 +59,11 @@ export class WebPushPushService {
       ts,
     );
     if (stored.kind === 'gone') return stored;
-    if (stored.kind === 'stored') {
-      if (stored.replaced) metrics.webpushReplaced.inc();
-      if (stored.dropped) metrics.webpushEvicted.inc(stored.dropped);
+    if (stored.kind === 'reset') {
+      await this.reset(uaid, stored.route, stored.channelIDs, stored.dropped);
+      return { kind: 'gone' };
     }
+    if (stored.kind === 'stored' && stored.replaced) metrics.webpushReplaced.inc();
     metrics.webpushPayloadBytes.observe(body.length);
     const id = this.ids.encode({ uaid, channelID, key });
     const route = async (): Promise<'routed' | 'stored' | 'dropped'> => {
@@ -84,5 +93,22 @@ export class WebPushPushService {
     const result = await route();
     metrics.webpushMessages.inc({ result });
     return { kind: 'accepted', id, result };
+  }
+
+  /**
+   * The user held WEBPUSH_MAX_MESSAGES_PER_UAID messages and is gone with them (autopush's reset):
+   * its channel IDs are released, and a connected client is closed so that its next hello gets a
+   * new UAID and it re-subscribes. The push that went over is answered 410, as every later one.
+   */
+  private async reset(
+    uaid: string,
+    route: Route | null,
+    channelIDs: string[],
+    dropped: number,
+  ): Promise<void> {
+    metrics.webpushResets.inc();
+    this.log.warn({ uaid: uaid.slice(0, 8), dropped }, 'too many stored messages: UAID reset');
+    await this.channels.releaseOwners(uaid, channelIDs);
+    if (route) await this.bus.publish(route.nodeId, { t: 'kick', uaid, epoch: route.epoch });
   }
 }

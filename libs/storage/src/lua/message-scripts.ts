@@ -7,10 +7,15 @@
 
 /**
  * Store a message and read the route in one step (store, then route: a lost publish is repaired
- * by the next hello). KEYS: user, channels, msgs, msg, topics. ARGV: key, chid, ttlMs, topic
- * ('' none), max messages, message prefix, field, value, ...
+ * by the next hello). A user already holding `max` live messages is reset instead, as autopush
+ * drops a user with too many stored messages: every key of the user is deleted, so its client is
+ * given a new UAID at its next hello and re-subscribes (its apps learn the subscriptions changed),
+ * where silently dropping the oldest would lose messages nobody hears of.
+ * KEYS: user, channels, msgs, msg, topics. ARGV: key, chid, ttlMs, topic ('' none), max messages,
+ * message prefix, field, value, ...
  * Returns {0} unknown user or channel; {1, node, epoch} TTL 0 (not stored);
- * {2, node, epoch, seq, replaced (0|1), dropped, expired} stored.
+ * {2, node, epoch, seq, replaced (0|1), expired} stored;
+ * {3, node, epoch, messages dropped, expired, chid, ...} the user was reset.
  */
 export const STORE_MESSAGE = `
 if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[2], ARGV[2]) == 0 then
@@ -21,7 +26,7 @@ local node, epoch = o[1] or '', o[2] or ''
 local ttl = tonumber(ARGV[3])
 if ttl <= 0 then return {1, node, epoch} end
 local prefix = ARGV[6]
-local replaced, dropped, expired = 0, 0, 0
+local replaced, expired = 0, 0
 if ARGV[4] ~= '' then
   local tk = ARGV[2] .. ' ' .. ARGV[4]
   local old = redis.call('HGET', KEYS[5], tk)
@@ -31,25 +36,34 @@ if ARGV[4] ~= '' then
   end
   redis.call('HSET', KEYS[5], tk, ARGV[1])
 end
+if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[5]) then
+  -- At the limit by the index: count only messages still alive (expired ones go now).
+  for _, k in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
+    if redis.call('EXISTS', prefix .. k) == 0 then
+      redis.call('ZREM', KEYS[3], k)
+      expired = expired + 1
+    end
+  end
+  local live = redis.call('ZCARD', KEYS[3])
+  if live >= tonumber(ARGV[5]) then
+    local chids = redis.call('HKEYS', KEYS[2])
+    for _, k in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do redis.call('DEL', prefix .. k) end
+    redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[5])
+    return {3, node, epoch, live, expired, unpack(chids)}
+  end
+end
 local seq = redis.call('HINCRBY', KEYS[1], 'mseq', 1)
 local fields = {}
 for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[4], 's', seq, unpack(fields))
 redis.call('PEXPIRE', KEYS[4], ttl)
 redis.call('ZADD', KEYS[3], seq, ARGV[1])
-local over = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[5])
-if over > 0 then
-  local olds = redis.call('ZPOPMIN', KEYS[3], over)
-  for i = 1, #olds, 2 do
-    if redis.call('DEL', prefix .. olds[i]) == 1 then dropped = dropped + 1 else expired = expired + 1 end
-  end
-end
 -- The index lives as long as its longest-lived message.
 for _, k in ipairs({KEYS[3], KEYS[5]}) do
   local p = redis.call('PTTL', k)
   if p == -1 or (p >= 0 and p < ttl) then redis.call('PEXPIRE', k, ttl) end
 end
-return {2, node, epoch, seq, replaced, dropped, expired}
+return {2, node, epoch, seq, replaced, expired}
 `;
 
 /**
