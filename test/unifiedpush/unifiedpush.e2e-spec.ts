@@ -105,6 +105,18 @@ describe('UnifiedPush server interface and the seed protocol (split cluster)', (
         ? lines.slice(0, count).map((l) => JSON.parse(l) as Record<string, string[]>)
         : null;
     });
+  /** One more ingress replica with its own settings, for the length of `fn` (given its URL). */
+  const withIngress = async (env: Record<string, string>, fn: (base: string) => Promise<void>) => {
+    const extra = await startHerald('ingress', {
+      redisUrl: redis.url,
+      env: { PUBLIC_URL: publicUrl, ...env },
+    });
+    try {
+      await fn(`http://127.0.0.1:${extra.port}`);
+    } finally {
+      await stopAll([extra]);
+    }
+  };
   const seedRegister = async (base = publicUrl) => {
     const res = await fetch(`${base}/client/register`);
     expect(res.status).toBe(200);
@@ -332,21 +344,14 @@ describe('UnifiedPush server interface and the seed protocol (split cluster)', (
 
     it('forgets an id holding the most stored messages allowed (reset): 404 from then on', async () => {
       // A replica with a small limit (the limit is each ingress's setting).
-      const small = await startHerald('ingress', {
-        redisUrl: redis.url,
-        env: { PUBLIC_URL: publicUrl, WEBPUSH_MAX_MESSAGES_PER_UAID: '5' },
-      });
-      try {
-        const base = `http://127.0.0.1:${small.port}`;
+      await withIngress({ WEBPUSH_MAX_MESSAGES_PER_UAID: '5' }, async (base) => {
         const id = await seedRegister();
         for (let i = 0; i < 5; i++) {
           expect((await post(`${base}/push/id/${id}`, `m${i}`)).status).toBe(201);
         }
         expect((await post(`${base}/push/id/${id}`, 'one too many')).status).toBe(404);
         expect((await fetch(`${publicUrl}/client/id/${id}`)).status).toBe(404);
-      } finally {
-        await stopAll([small]);
-      }
+      });
     });
 
     it('moves an id to the newest stream: the older one ends', async () => {
@@ -360,12 +365,7 @@ describe('UnifiedPush server interface and the seed protocol (split cluster)', (
     });
 
     it('limits registrations per client address: 429 with Retry-After, counted across replicas', async () => {
-      const strict = await startHerald('ingress', {
-        redisUrl: redis.url,
-        env: { PUBLIC_URL: publicUrl, SEED_REGISTER_RATE_PER_MINUTE: '3' },
-      });
-      try {
-        const base = `http://127.0.0.1:${strict.port}`;
+      await withIngress({ SEED_REGISTER_RATE_PER_MINUTE: '3' }, async (base) => {
         // The window is shared in Redis: other tests' registrations from this address count too.
         let res: Response;
         let ok = 0;
@@ -378,9 +378,7 @@ describe('UnifiedPush server interface and the seed protocol (split cluster)', (
         expect(res.status).toBe(429);
         expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
         expect(await res.json()).toMatchObject({ code: 429, errno: 429 });
-      } finally {
-        await stopAll([strict]);
-      }
+      });
     });
 
     it('writes what was pushed while its ingress was unsubscribed, the stream kept open', async () => {

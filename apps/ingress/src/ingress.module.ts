@@ -7,17 +7,15 @@ import { NotifyService } from './simplepush/notify.service';
 import { UpdateController } from './simplepush/update.controller';
 import { messageIdCodecProvider, receiptIdCodecProvider } from '@herald/webpush';
 import { AdminController } from './admin/admin.controller';
+import { RateLimits } from './http/rate-limits';
 import { ReceiptsController } from './receipts/receipts.controller';
 import { MessageController } from './webpush/message.controller';
-import { SenderRateLimiter } from './webpush/sender-rate-limiter';
 import { VapidGate } from './webpush/vapid-gate';
 import { WebPushController } from './webpush/webpush.controller';
 import { WebPushPushService } from './webpush/webpush-push.service';
 import { INGRESS_LOGGER } from './ingress.tokens';
-import { RegisterRateLimiter } from './seed/register-rate-limiter';
 import { SeedController } from './seed/seed.controller';
 import { SeedStreamService } from './seed/seed-stream.service';
-import { EndpointRateLimiter } from './unifiedpush/endpoint-rate-limiter';
 import { UnifiedPushController } from './unifiedpush/unifiedpush.controller';
 import { UnifiedPushService } from './unifiedpush/unifiedpush-push.service';
 
@@ -40,12 +38,10 @@ import { UnifiedPushService } from './unifiedpush/unifiedpush-push.service';
     receiptIdCodecProvider,
     NotifyService,
     WebPushPushService,
-    SenderRateLimiter,
+    RateLimits,
     VapidGate,
-    EndpointRateLimiter,
     UnifiedPushService,
     SeedStreamService,
-    RegisterRateLimiter,
   ],
 })
 export class IngressModule {}

@@ -7,9 +7,9 @@ import { SeedRepository } from '@herald/storage';
 import { EndpointTokenCodec } from '@herald/tokens';
 import { MAX_IDS_PER_STREAM, parseMultiIds, SeedStreamKind } from '@herald/unifiedpush';
 import { Errno, sendPushError } from '../http/push-error';
+import { RateLimits, sendRateLimited } from '../http/rate-limits';
 import { INGRESS_LOGGER } from '../ingress.tokens';
 import { UnifiedPushService } from '../unifiedpush/unifiedpush-push.service';
-import { RegisterRateLimiter } from './register-rate-limiter';
 import { SeedStreamService } from './seed-stream.service';
 
 /**
@@ -30,26 +30,14 @@ export class SeedController {
     private readonly seeds: SeedRepository,
     private readonly streams: SeedStreamService,
     private readonly up: UnifiedPushService,
-    private readonly limiter: RegisterRateLimiter,
+    private readonly limits: RateLimits,
   ) {}
 
   @Get('client/register')
   async register(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    let retryAfter = 0;
-    try {
-      retryAfter = await this.limiter.hit(req.ip);
-    } catch {
-      // Fail open, as the push limits do: creating the id reports an outage if there is one.
-    }
+    const retryAfter = await this.limits.registration(req.ip);
     if (retryAfter) {
-      metrics.rateLimited.inc({ by: 'ip' });
-      reply.header('Retry-After', String(retryAfter));
-      return sendPushError(
-        reply,
-        429,
-        Errno.RATE_LIMITED,
-        'too many registrations from this address',
-      );
+      return sendRateLimited(reply, retryAfter, 'ip', 'too many registrations from this address');
     }
     const uaid = newUaid();
     const channelID = randomUUID();

@@ -5,12 +5,11 @@ import { metrics } from '@herald/observability';
 import { keys, RedisConnections } from '@herald/storage';
 import { EndpointClaims, EndpointTokenCodec } from '@herald/tokens';
 import { DISCOVERY, parseUnifiedPush } from '@herald/unifiedpush';
-import { WebPushErrno } from '@herald/webpush';
 import { Errno, sendPushError } from '../http/push-error';
 import { pushHeaderValues } from '../webpush/push-request';
 import { WebPushPushService } from '../webpush/webpush-push.service';
 import { VapidGate } from '../webpush/vapid-gate';
-import { EndpointRateLimiter } from './endpoint-rate-limiter';
+import { RateLimits, sendRateLimited } from '../http/rate-limits';
 
 /** Which URL the push came in on: `/up/<token>` or the seed's `/push/id/<id>`. */
 export type UnifiedPushPath = 'up' | 'seed';
@@ -26,7 +25,7 @@ export class UnifiedPushService {
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly tokens: EndpointTokenCodec,
     private readonly redis: RedisConnections,
-    private readonly limiter: EndpointRateLimiter,
+    private readonly limits: RateLimits,
     private readonly pusher: WebPushPushService,
     private readonly vapid: VapidGate,
   ) {}
@@ -94,17 +93,10 @@ export class UnifiedPushService {
       return done(sendPushError(reply, e.status, e.errno, e.message));
     }
 
-    let retryAfter = 0;
-    try {
-      retryAfter = await this.limiter.hit(claims.channelID);
-    } catch {
-      // Fail open, as the Web Push sender limit does: storing reports an outage if there is one.
-    }
+    const retryAfter = await this.limits.endpoint(claims.channelID);
     if (retryAfter) {
-      metrics.rateLimited.inc({ by: 'endpoint' });
-      reply.header('Retry-After', String(retryAfter));
       return done(
-        sendPushError(reply, 429, WebPushErrno.RATE_LIMITED, 'too many pushes to this endpoint'),
+        sendRateLimited(reply, retryAfter, 'endpoint', 'too many pushes to this endpoint'),
       );
     }
 

@@ -6,7 +6,7 @@ import { EndpointKind, EndpointTokenCodec } from '@herald/tokens';
 import { parsePushHeaders, ReceiptIdCodec, WebPushErrno } from '@herald/webpush';
 import { Errno, sendPushError } from '../http/push-error';
 import { header, prefersAsync, pushHeaderValues, receiptIdOf } from './push-request';
-import { SenderRateLimiter } from './sender-rate-limiter';
+import { RateLimits, sendRateLimited } from '../http/rate-limits';
 import { WebPushPushService } from './webpush-push.service';
 import { VapidGate } from './vapid-gate';
 
@@ -22,7 +22,7 @@ export class WebPushController {
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly tokens: EndpointTokenCodec,
     private readonly receipts: ReceiptIdCodec,
-    private readonly limiter: SenderRateLimiter,
+    private readonly limits: RateLimits,
     private readonly pusher: WebPushPushService,
     private readonly vapid: VapidGate,
   ) {}
@@ -54,17 +54,10 @@ export class WebPushController {
     const senderKey = vapid.senderKey;
 
     const sender = senderKey ? `k:${senderKey.toString('base64url')}` : `ip:${req.ip}`;
-    let retryAfter = 0;
-    try {
-      retryAfter = await this.limiter.hit(sender);
-    } catch {
-      // Fail open: a Redis hiccup on the limiter is no reason to refuse the push; storing it
-      // below reports the outage if there is one.
-    }
+    const retryAfter = await this.limits.sender(sender);
     if (retryAfter) {
-      metrics.rateLimited.inc({ by: senderKey ? 'vapid' : 'ip' });
-      reply.header('Retry-After', String(retryAfter));
-      return sendPushError(reply, 429, WebPushErrno.RATE_LIMITED, 'too many pushes, slow down');
+      const by = senderKey ? 'vapid' : 'ip';
+      return sendRateLimited(reply, retryAfter, by, 'too many pushes, slow down');
     }
 
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
