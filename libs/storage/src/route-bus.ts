@@ -42,8 +42,13 @@ export class RouteBus implements OnApplicationShutdown {
   private sub: RedisClient | null = null;
   private channel = '';
   private onResubscribed: (() => void) | null = null;
-  /** Our subscription was (or may have been) down since the last repair. */
-  private gap = false;
+  /**
+   * Gaps noted in our subscription (it was, or may have been, down), and how many of them a
+   * repair has covered. A probe proves the subscription live as of its publish, so it may repair
+   * only the gaps noted before it was published.
+   */
+  private gapsNoted = 0;
+  private gapsRepaired = 0;
   private verifying: Promise<boolean> | null = null;
 
   constructor(private readonly redis: RedisConnections) {}
@@ -104,7 +109,9 @@ export class RouteBus implements OnApplicationShutdown {
   }
 
   private async interrupted(): Promise<void> {
-    this.gap = true;
+    this.gapsNoted++;
+    // A probe already under way was published before this gap was noted: it proves nothing of it.
+    await this.verifying?.catch(() => false);
     await this.verify().catch(() => false);
   }
 
@@ -122,8 +129,9 @@ export class RouteBus implements OnApplicationShutdown {
   private async probe(): Promise<boolean> {
     const sub = this.sub;
     if (!sub) return false;
+    const noted = this.gapsNoted;
     if ((await this.publishText(this.channel, PROBE)) === 0) {
-      this.gap = true;
+      this.gapsNoted++;
       // A shard subscription ioredis lost track of is asked for again (on the slot's master of
       // now); unsubscribing first keeps ioredis from listing the channel twice.
       if (this.redis.cluster) {
@@ -132,8 +140,8 @@ export class RouteBus implements OnApplicationShutdown {
       }
       return false;
     }
-    if (this.gap) {
-      this.gap = false;
+    if (noted > this.gapsRepaired) {
+      this.gapsRepaired = noted;
       this.onResubscribed?.();
     }
     return true;
