@@ -231,7 +231,7 @@ describe('failure modes', () => {
     }
   });
 
-  it('answers hello with 503 beyond MAX_CONNECTIONS and register with 413 beyond MAX_CHANNELS_PER_UAID', async () => {
+  it('closes a socket beyond MAX_CONNECTIONS at once (1013), and answers register with 413 beyond MAX_CHANNELS_PER_UAID', async () => {
     const h = await start('all', { MAX_CONNECTIONS: '1', MAX_CHANNELS_PER_UAID: '2' });
     const first = await connect(h);
     expect((await first.hello()).status).toBe(200);
@@ -242,8 +242,10 @@ describe('failure modes', () => {
       reason: 'at most 2 channels per UAID',
     });
     const second = await connect(h);
-    expect(await second.hello()).toMatchObject({ status: 503 });
-    expect((await second.closed).code).toBe(1013);
+    expect(await second.closed).toEqual({ code: 1013, reason: 'node full' });
+    expect(await metric(h.ports.gateway, 'herald_connections_refused_total')).toBe(1);
+    // The first is served on.
+    expect((await first.register()).status).toBe(413);
   });
 
   it('limits connections and hellos per address', async () => {

@@ -17,7 +17,8 @@ import { RegisterHandler } from './handlers/register.handler';
 import { NodeLinkService } from './node/node-link.service';
 import { PushGateway } from './push.gateway';
 import { DrainService } from './drain.service';
-import { GATEWAY_LOGGER } from './gateway.tokens';
+import { CONNECTION_CAP, GATEWAY_LOGGER } from './gateway.tokens';
+import { connectionCap, processOpenFilesLimit } from './connection/connection-cap';
 
 @Module({
   imports: [ObservabilityModule, StorageModule, RedeliveryModule],
@@ -28,6 +29,11 @@ import { GATEWAY_LOGGER } from './gateway.tokens';
     messageIdCodecProvider,
     WebPushDelivery,
     BroadcastService,
+    {
+      provide: CONNECTION_CAP,
+      useFactory: (c: HeraldConfig) => connectionCap(c.MAX_CONNECTIONS, processOpenFilesLimit()),
+      inject: [HERALD_CONFIG],
+    },
     {
       provide: AddressLimits,
       useFactory: (c: HeraldConfig) =>

@@ -94,6 +94,10 @@ export const metrics = {
     help: 'UDP wake-ups by result (sent, rate_limited, not_allowed, error)',
     labelNames: ['result'] as const,
   }),
+  connectionsRefused: new Counter({
+    name: 'herald_connections_refused_total',
+    help: 'sockets closed at once (1013) because the gateway held as many as it may (MAX_CONNECTIONS, within the open-files limit)',
+  }),
   addressLimited: new Counter({
     name: 'herald_address_limited_total',
     help: 'connections or hellos refused because one address exceeded its limit',

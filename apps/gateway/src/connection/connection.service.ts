@@ -10,7 +10,7 @@ import { AckHandler } from '../handlers/ack.handler';
 import { HelloHandler } from '../handlers/hello.handler';
 import { RegisterHandler } from '../handlers/register.handler';
 import { BroadcastService } from '../handlers/broadcast.service';
-import { GATEWAY_LOGGER } from '../gateway.tokens';
+import { CONNECTION_CAP, GATEWAY_LOGGER } from '../gateway.tokens';
 import { attach, Connection, connectionOf } from './connection';
 import { AddressLimits } from './address-limits';
 import { ConnectionRegistry } from './connection-registry';
@@ -44,6 +44,7 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
     private readonly redelivery: RedeliveryQueue,
     private readonly addressLimits: AddressLimits,
     private readonly broadcasts: BroadcastService,
+    @Inject(CONNECTION_CAP) private readonly cap: number,
   ) {
     this.limits = { clientPingMinIntervalMs: config.CLIENT_PING_MIN_INTERVAL_MS };
     // eslint-disable-next-line @typescript-eslint/no-this-alias
@@ -66,6 +67,12 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
+    if (this.cap < this.config.MAX_CONNECTIONS) {
+      this.log.warn(
+        { maxConnections: this.config.MAX_CONNECTIONS, cap: this.cap },
+        'MAX_CONNECTIONS is more than the open-files limit allows: capped',
+      );
+    }
     this.wheel = setInterval(() => this.tick(Date.now()), 1000);
     this.wheel.unref();
   }
@@ -75,6 +82,11 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
   }
 
   accept(ws: WebSocket, req: IncomingMessage): void {
+    if (this.registry.size >= this.cap) {
+      metrics.connectionsRefused.inc();
+      ws.close(CloseCode.TRY_AGAIN_LATER, 'node full');
+      return;
+    }
     const address = this.clientAddress(req);
     if (!this.addressLimits.tryOpen(address)) {
       metrics.addressLimited.inc({ limit: 'connections' });

@@ -50,8 +50,6 @@ export class HelloHandler {
       metrics.addressLimited.inc({ limit: 'hellos' });
       return this.refuse(conn, 429, 'too many hellos from this address');
     }
-    if (this.registry.size > this.config.MAX_CONNECTIONS)
-      return this.refuse(conn, 503, 'overloaded');
     const given = frame.uaid;
     // Claim the UAID locally before Redis does: a notification published the instant the hello
     // script ran must find this connection (it is buffered in `early` until the reply is out).
