@@ -155,6 +155,43 @@ describe('failure modes', () => {
     expect((await note).updates).toEqual([{ channelID: reg.channelID, version: '78' }]);
   });
 
+  it('deletes a user idle for USER_IDLE_TTL_SECONDS, and keeps one that stays connected', async () => {
+    const h = await start('all', { USER_IDLE_TTL_SECONDS: '3' });
+    const db = new Redis(redis.url);
+    cleanups.push(() => db.disconnect());
+    const idle = await connect(h);
+    await idle.hello();
+    const idleReg = await idle.register();
+    const held = await connect(h);
+    await held.hello();
+    const heldReg = await held.register();
+    const heldSetAt = Date.now();
+    for (const key of [`u:{${idle.uaid}}`, `u:{${idle.uaid}}:ch`]) {
+      expect(await db.pttl(key)).toBeGreaterThan(0);
+      expect(await db.pttl(key)).toBeLessThanOrEqual(3000);
+    }
+    idle.close();
+    await idle.closed;
+    await waitFor(
+      'the idle user to expire',
+      async () => (await db.exists(`u:{${idle.uaid}}`, `u:{${idle.uaid}}:ch`)) === 0,
+      10_000,
+    );
+    expect((await putVersion(idleReg.pushEndpoint, 1)).status).toBe(410);
+    // The held one outlived the expiry its register set: the gateway set it again.
+    await waitFor('the held user to outlive its first expiry', async () => {
+      return Date.now() > heldSetAt + 4000;
+    });
+    expect(await db.exists(`u:{${held.uaid}}`, `u:{${held.uaid}}:ch`)).toBe(2);
+    const note = held.nextOf('notification');
+    expect((await putVersion(heldReg.pushEndpoint, 7)).status).toBe(200);
+    expect((await note).updates).toEqual([{ channelID: heldReg.channelID, version: '7' }]);
+    // The idle one comes back: a new UAID, and its channel ID is free to register again.
+    const back = await connect(h);
+    expect((await back.hello(idle.uaid, [idleReg.channelID])).uaid).not.toBe(idle.uaid);
+    expect((await back.register(idleReg.channelID)).status).toBe(200);
+  });
+
   it('answers hello with 503 and closes when Redis is unavailable', async () => {
     const h = await start('all');
     await redis.kill('SIGTERM');

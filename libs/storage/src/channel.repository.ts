@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { VersionUpdate } from '@herald/protocol';
 import { keys } from './keys';
 import { RedisConnections, runScript } from './redis-connections';
@@ -29,10 +30,15 @@ function pairs(flat: string[]): VersionUpdate[] {
 /** Channels of a user: registration, latest versions, acknowledgements. */
 @Injectable()
 export class ChannelRepository {
+  private readonly idleMs: number;
+
   constructor(
+    @Inject(HERALD_CONFIG) config: HeraldConfig,
     private readonly redis: RedisConnections,
     private readonly replication: ReplicationBarrier,
-  ) {}
+  ) {
+    this.idleMs = config.USER_IDLE_TTL_SECONDS * 1000;
+  }
 
   /**
    * Claims the channelID for this UAID (409 when another UAID has it), then adds it to the user.
@@ -44,7 +50,7 @@ export class ChannelRepository {
       this.redis.command,
       'ADD_CHANNEL',
       [keys.user(uaid), keys.channels(uaid)],
-      [channelID, maxChannels],
+      [channelID, maxChannels, this.idleMs],
     );
     if (added === 1) {
       await Promise.all([
@@ -57,13 +63,28 @@ export class ChannelRepository {
     return added === 0 ? 'limit' : 'unknown-user';
   }
 
-  private claim(uaid: string, chid: string): Promise<number> {
-    return runScript<number>(
-      this.redis.command,
-      'CLAIM_CHANNEL',
-      [keys.channelOwners(chid)],
-      [keys.channelOwnerField(chid), uaid],
-    );
+  /**
+   * 1 when the channel is (now) this UAID's, else 0. An owner whose user expired (idle) holds it
+   * no more: it is taken over, compare-and-set against that owner.
+   */
+  private async claim(uaid: string, chid: string): Promise<number> {
+    const bucket = [keys.channelOwners(chid)];
+    const field = keys.channelOwnerField(chid);
+    const r = await runScript<number | string>(this.redis.command, 'CLAIM_CHANNEL', bucket, [
+      field,
+      uaid,
+      '',
+    ]);
+    if (r === 1) return 1;
+    const owner = String(r);
+    if (await this.redis.command.exists(keys.user(owner))) return 0;
+    return (await runScript<number | string>(this.redis.command, 'CLAIM_CHANNEL', bucket, [
+      field,
+      uaid,
+      owner,
+    ])) === 1
+      ? 1
+      : 0;
   }
 
   private release(uaid: string, chid: string): Promise<number> {

@@ -17,6 +17,7 @@ const SCRIPT_KEYS: Record<keyof typeof scripts, number> = {
   ACK: 1,
   READ_PENDING: 2,
   ADD_CHANNEL: 2,
+  TOUCH_USER: 2,
   CLAIM_CHANNEL: 1,
   RELEASE_CHANNEL: 1,
   DELETE_IF_EQUAL: 1,
@@ -25,7 +26,7 @@ const SCRIPT_KEYS: Record<keyof typeof scripts, number> = {
   DELETE_MESSAGE: 3,
   DROP_CHANNEL_MESSAGES: 1,
   RATE_HIT: 1,
-  SEED_CLAIM: 1,
+  SEED_CLAIM: 2,
 };
 export type ScriptName = keyof typeof scripts;
 

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { newUaid, VersionUpdate } from '@herald/protocol';
 import { keys } from './keys';
 import { RedisConnections, runScript } from './redis-connections';
@@ -31,10 +32,18 @@ type HelloReply = [string, string, number, string[], string[], string[]] | null;
 /** A user (UAID): who holds its connection (node + epoch) and how to wake it. */
 @Injectable()
 export class UserRepository {
+  private readonly idleMs: number;
+  /** How often a held client's expiry is set again: a quarter of it, at most daily (0: never). */
+  readonly touchEveryMs: number;
+
   constructor(
+    @Inject(HERALD_CONFIG) config: HeraldConfig,
     private readonly redis: RedisConnections,
     private readonly replication: ReplicationBarrier,
-  ) {}
+  ) {
+    this.idleMs = config.USER_IDLE_TTL_SECONDS * 1000;
+    this.touchEveryMs = this.idleMs > 0 ? Math.min(this.idleMs / 4, 86_400_000) : 0;
+  }
 
   async hello(input: HelloInput, now = Date.now()): Promise<HelloResult> {
     if (input.uaid) {
@@ -48,6 +57,7 @@ export class UserRepository {
           now,
           input.wakeup ?? '',
           input.channelIDs ? '1' : '0',
+          this.idleMs,
           ...(input.channelIDs ?? []),
         ],
       );
@@ -72,7 +82,8 @@ export class UserRepository {
     // Unknown or absent UAID: a new one, which tells the client to drop and re-register its
     // channels (Thialfi's client-driven recovery of lost server state).
     const uaid = newUaid();
-    await this.redis.command.hset(keys.user(uaid), {
+    const user = keys.user(uaid);
+    const create = this.redis.command.multi().hset(user, {
       node: input.nodeId,
       epoch: 1,
       proto: input.proto,
@@ -80,6 +91,8 @@ export class UserRepository {
       created: now,
       ...(input.wakeup ? { wk: input.wakeup } : {}),
     });
+    if (this.idleMs > 0) create.pexpire(user, this.idleMs);
+    await create.exec();
     await this.replication.confirm(keys.user(uaid));
     return {
       uaid,
@@ -90,6 +103,22 @@ export class UserRepository {
       dropped: [],
       restored: [],
     };
+  }
+
+  /**
+   * Sets the idle expiry of a user this node still holds again (USER_IDLE_TTL_SECONDS): a client
+   * connected for longer than that is not idle. False when the user is gone already.
+   */
+  async touch(uaid: string): Promise<boolean> {
+    if (this.idleMs <= 0) return true;
+    return (
+      (await runScript<number>(
+        this.redis.command,
+        'TOUCH_USER',
+        [keys.user(uaid), keys.channels(uaid)],
+        [this.idleMs],
+      )) === 1
+    );
   }
 
   /**

@@ -24,6 +24,7 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
   private readonly limits: SessionLimits;
   private wheel: NodeJS.Timeout | null = null;
   private lastKeepalive = Date.now();
+  private lastTouch = Date.now();
   /** Set while draining: new sockets are turned away, closed sockets keep their route. */
   draining = false;
 
@@ -103,6 +104,25 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
     if (this.draining) this.registry.close(conn, CloseCode.GOING_AWAY, 'node draining');
   }
 
+  /**
+   * A client connected for longer than USER_IDLE_TTL_SECONDS is not idle: set its expiry again.
+   * A user gone meanwhile (reset, or expired during a Redis outage) is told to reconnect, so its
+   * hello gets a new UAID and it re-registers.
+   */
+  private touchHeld(now: number, every: number): void {
+    for (const conn of this.registry.all) {
+      if (!conn.helloDone || conn.closed || !conn.uaid || now - conn.touchedAt < every) continue;
+      conn.touchedAt = now;
+      this.users.touch(conn.uaid).then(
+        (alive) => {
+          if (!alive)
+            this.registry.close(conn, CloseCode.TRY_AGAIN_LATER, 'unknown UAID, reconnect');
+        },
+        (err: Error) => this.log.debug({ err: err.message }, 'idle expiry refresh failed'),
+      );
+    }
+  }
+
   /** The client's address: the socket's, or behind a trusted proxy the one it appended last. */
   private clientAddress(req: IncomingMessage): string {
     const forwarded = this.config.TRUST_PROXY ? req.headers['x-forwarded-for'] : undefined;
@@ -173,8 +193,8 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
     this.addressLimits.closed(conn.remoteAddress);
     const wasHolder = this.registry.remove(conn);
     // Clear the route so the ingress knows at once the client is offline. While draining we skip
-    // it (the herd of closes would all hit Redis at once; a stale route is found and cleared by
-    // the first notification that reaches no subscriber).
+    // it (the herd of closes would all hit Redis at once; once the node has left the registry, the
+    // first notification that reaches no subscriber clears a stale route).
     if (wasHolder && conn.epoch && !this.draining) {
       this.users
         .releaseRoute(conn.uaid as string, this.config.NODE_ID, conn.epoch)
@@ -184,6 +204,11 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
 
   private tick(now: number): void {
     this.addressLimits.sweep(now);
+    const touchEvery = this.users.touchEveryMs;
+    if (touchEvery > 0 && now - this.lastTouch >= Math.min(touchEvery / 2, 60_000)) {
+      this.lastTouch = now;
+      this.touchHeld(now, touchEvery);
+    }
     for (const conn of this.registry.awaitingHello) {
       if (now - conn.connectedAt < this.config.HELLO_TIMEOUT_MS) continue;
       this.registry.awaitingHello.delete(conn);

@@ -7,6 +7,8 @@ import { Mode, SessionState } from '@herald/protocol';
  */
 export class Connection implements SessionState {
   helloDone = false;
+  /** When the user's idle expiry was last set (hello, or the gateway's refresh). */
+  touchedAt = 0;
   mode: Mode = 'simplepush';
   lastPingAt = 0;
   /** Set by hello; '' until the hello script has returned. */

@@ -83,6 +83,7 @@ export class HelloHandler {
     }
     conn.uaid = result.uaid;
     conn.epoch = result.epoch;
+    conn.touchedAt = Date.now(); // the hello set the user's idle expiry
     this.registry.awaitingHello.delete(conn);
     this.registry.claim(result.uaid, conn);
     if (older) {

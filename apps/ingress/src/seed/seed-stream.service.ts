@@ -18,6 +18,8 @@ import { INGRESS_LOGGER } from '../ingress.tokens';
 interface OwnedId {
   id: string;
   epoch: string | null;
+  /** When the id's idle expiry was last set (its claim, or a refresh while the stream is open). */
+  touchedAt: number;
 }
 
 interface SeedStream {
@@ -85,6 +87,7 @@ export class SeedStreamService implements OnModuleDestroy {
             this.log.warn({ err: err.message }, 'heartbeat failed'),
           );
           this.bus.verify().catch(() => undefined);
+          this.touchHeld(Date.now());
         }, this.config.NODE_HEARTBEAT_MS);
         this.heartbeat.unref();
       })
@@ -93,6 +96,24 @@ export class SeedStreamService implements OnModuleDestroy {
         throw err;
       });
     return this.listening;
+  }
+
+  /** An id read by an open stream is not idle: set its expiry again (USER_IDLE_TTL_SECONDS). */
+  private touchHeld(now: number): void {
+    const every = this.users.touchEveryMs;
+    if (!every) return;
+    for (const s of new Set(this.byUaid.values())) {
+      for (const [uaid, own] of s.owned) {
+        if (!own.epoch || now - own.touchedAt < every) continue;
+        own.touchedAt = now;
+        this.users.touch(uaid).then(
+          (alive) => {
+            if (!alive) this.drop(s, uaid);
+          },
+          (err: Error) => this.log.debug({ err: err.message }, 'idle expiry refresh failed'),
+        );
+      }
+    }
   }
 
   private beat(): Promise<void> {
@@ -138,7 +159,7 @@ export class SeedStreamService implements OnModuleDestroy {
     const s: SeedStream = {
       kind,
       raw,
-      owned: new Map(ids.map((i) => [i.uaid, { id: i.id, epoch: null }])),
+      owned: new Map(ids.map((i) => [i.uaid, { id: i.id, epoch: null, touchedAt: Date.now() }])),
       early: [],
       sent: new Set(),
       lastWrite: Date.now(),

@@ -9,6 +9,20 @@ import { NEWER } from './newer.lua';
  * resync source of truth and the ack state.
  */
 
+/**
+ * A user's own keys (its hash and its channels) expire when the user is idle that long: every
+ * hello, registration and stream claim sets the expiry again, and gateways refresh it for the
+ * clients they hold. ms <= 0: never.
+ */
+const TOUCH = `
+local function touch(ms, a, b)
+  if tonumber(ms) > 0 then
+    redis.call('PEXPIRE', a, ms)
+    redis.call('PEXPIRE', b, ms)
+  end
+end
+`;
+
 /** Pending updates of a user: channels whose latest version is not acknowledged. */
 const PENDING = `
 local function pending(chKey)
@@ -30,10 +44,11 @@ end
  * atomic step: a concurrent notify either ran before (its version is read here) or after (it sees
  * this node as owner). With a channel list, reconcile: drop what the client no longer lists,
  * restore what the server lost.
- * KEYS: user, channels. ARGV: node, proto, now, wakeup ('' for none), reconcile ('1'|'0'), chids...
+ * KEYS: user, channels. ARGV: node, proto, now, wakeup ('' for none), reconcile ('1'|'0'), idle
+ * expiry ms, chids...
  * Returns false for an unknown UAID, else {prevNode, prevEpoch, epoch, pending, dropped, restored}.
  */
-export const HELLO = `${PENDING}
+export const HELLO = `${PENDING}${TOUCH}
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local prev = redis.call('HMGET', KEYS[1], 'node', 'epoch')
 local epoch = redis.call('HINCRBY', KEYS[1], 'epoch', 1)
@@ -42,7 +57,7 @@ if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'wk', ARGV[4]) else redis.call
 local dropped, restored = {}, {}
 if ARGV[5] == '1' then
   local want = {}
-  for i = 6, #ARGV do want[ARGV[i]] = true end
+  for i = 7, #ARGV do want[ARGV[i]] = true end
   local have = {}
   for _, c in ipairs(redis.call('HKEYS', KEYS[2])) do
     have[c] = true
@@ -51,7 +66,7 @@ if ARGV[5] == '1' then
       dropped[#dropped + 1] = c
     end
   end
-  for i = 6, #ARGV do
+  for i = 7, #ARGV do
     local c = ARGV[i]
     if not have[c] then
       have[c] = true
@@ -60,6 +75,7 @@ if ARGV[5] == '1' then
     end
   end
 end
+touch(ARGV[6], KEYS[1], KEYS[2])
 return {prev[1] or '', prev[2] or '', epoch, pending(KEYS[2]), dropped, restored}
 `;
 
@@ -138,27 +154,39 @@ return {o[1] or '', o[2] or '', pending(KEYS[2])}
 `;
 
 /**
- * Adds a channel to a user. KEYS: user, channels. ARGV: chid, max channels.
+ * Adds a channel to a user. KEYS: user, channels. ARGV: chid, max channels, idle expiry ms.
  * Returns 1 added or already there, 0 over the limit, -1 unknown user.
  */
-export const ADD_CHANNEL = `
+export const ADD_CHANNEL = `${TOUCH}
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return 1 end
-if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[2], ARGV[1], '')
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then
+  if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[2]) then return 0 end
+  redis.call('HSET', KEYS[2], ARGV[1], '')
+end
+touch(ARGV[3], KEYS[1], KEYS[2])
 return 1
+`;
+
+/** KEYS: user, channels. ARGV: idle expiry ms. A client still held: its keys stay. */
+export const TOUCH_USER = `${TOUCH}
+touch(ARGV[1], KEYS[1], KEYS[2])
+return redis.call('EXISTS', KEYS[1])
 `;
 
 /**
  * Channel ownership lives in bucket hashes (a few thousand keys for all channels, each small
  * enough for Redis's compact listpack encoding) rather than one key per channel.
- * KEYS: bucket. ARGV: field, uaid. 1 when the channel is (now) this UAID's, 0 when another's.
+ * KEYS: bucket. ARGV: field, uaid, the owner it may take over ('' none: a user that expired).
+ * 1 when the channel is (now) this UAID's, else the UAID that owns it.
  */
 export const CLAIM_CHANNEL = `
 local o = redis.call('HGET', KEYS[1], ARGV[1])
-if not o then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) return 1 end
 if o == ARGV[2] then return 1 end
-return 0
+if not o or (ARGV[3] ~= '' and o == ARGV[3]) then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  return 1
+end
+return o
 `;
 
 /** KEYS: bucket. ARGV: field, uaid. Releases ownership only if it is this UAID's. */
