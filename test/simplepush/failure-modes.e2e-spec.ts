@@ -156,7 +156,8 @@ describe('failure modes', () => {
   });
 
   it('deletes a user idle for USER_IDLE_TTL_SECONDS, and keeps one that stays connected', async () => {
-    const h = await start('all', { USER_IDLE_TTL_SECONDS: '3' });
+    // No background sweep: the returning client's claim must take the expired owner's place.
+    const h = await start('all', { USER_IDLE_TTL_SECONDS: '3', CHANNEL_SWEEP_BUCKETS: '0' });
     const db = new Redis(redis.url);
     cleanups.push(() => db.disconnect());
     const idle = await connect(h);
@@ -190,6 +191,30 @@ describe('failure modes', () => {
     const back = await connect(h);
     expect((await back.hello(idle.uaid, [idleReg.channelID])).uaid).not.toBe(idle.uaid);
     expect((await back.register(idleReg.channelID)).status).toBe(200);
+  });
+
+  it('sweeps the channel ownership of expired users in the background', async () => {
+    const h = await start('all', {
+      USER_IDLE_TTL_SECONDS: '1',
+      CHANNEL_SWEEP_BUCKETS: '4096',
+      NODE_HEARTBEAT_MS: '200',
+    });
+    const db = new Redis(redis.url);
+    cleanups.push(() => db.disconnect());
+    const c = await connect(h);
+    await c.hello();
+    const reg = await c.register();
+    const bucket = `cho:{${reg.channelID.slice(0, 3)}}`;
+    const field = reg.channelID.replace(/-/g, '');
+    expect(await db.hget(bucket, field)).toBe(c.uaid);
+    c.close();
+    await c.closed;
+    await waitFor(
+      'the owner entry to be swept',
+      async () => (await db.hget(bucket, field)) === null,
+    );
+    expect(await db.exists(`u:{${c.uaid}}`)).toBe(0);
+    expect(await metric(h.ports.worker, 'herald_channel_owners_swept_total')).toBeGreaterThan(0);
   });
 
   it('answers hello with 503 and closes when Redis is unavailable', async () => {

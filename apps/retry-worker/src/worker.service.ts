@@ -3,20 +3,23 @@ import { Job, Worker } from 'bullmq';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { Logger, metrics } from '@herald/observability';
 import { QUEUE_NAME, QUEUE_PREFIX, RedeliverJob, RedeliveryQueue } from '@herald/redelivery';
-import { NodeRepository, RedisConnections } from '@herald/storage';
+import { ChannelRepository, keys, NodeRepository, RedisConnections } from '@herald/storage';
 import { RedeliverProcessor } from './redeliver.processor';
 import { WORKER_LOGGER } from './worker.tokens';
 
 export const SWEEP_JOB = 'sweep-nodes';
 
 /**
- * The BullMQ worker: redeliveries, and a repeating sweep of gateway nodes whose heartbeat stopped.
+ * The BullMQ worker: redeliveries, and a repeating sweep of gateway nodes whose heartbeat stopped
+ * and of channel ownership entries whose user expired (a few buckets a round).
  * It starts only once Redis answers (created with autorun off), and on stop finishes the job in
  * hand; jobs not yet taken stay in Redis for the next worker.
  */
 @Injectable()
 export class WorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private worker: Worker | null = null;
+  /** The next owner bucket to sweep; each worker starts at its own random place. */
+  private nextBucket = Math.floor(Math.random() * keys.channelOwnerBuckets);
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
@@ -24,6 +27,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     private readonly redis: RedisConnections,
     private readonly queue: RedeliveryQueue,
     private readonly nodes: NodeRepository,
+    private readonly channels: ChannelRepository,
     private readonly redeliver: RedeliverProcessor,
   ) {}
 
@@ -54,9 +58,22 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         metrics.deadNodesSwept.inc(dead.length);
         this.log.info({ nodes: dead }, 'swept dead gateway nodes');
       }
+      await this.sweepOwners();
       return dead;
     }
     return this.redeliver.process(job.data as RedeliverJob);
+  }
+
+  private async sweepOwners(): Promise<void> {
+    const n = Math.min(this.config.CHANNEL_SWEEP_BUCKETS, keys.channelOwnerBuckets);
+    if (n === 0) return;
+    const buckets = Array.from(
+      { length: n },
+      (_, k) => (this.nextBucket + k) % keys.channelOwnerBuckets,
+    );
+    this.nextBucket = (this.nextBucket + n) % keys.channelOwnerBuckets;
+    const removed = await this.channels.sweepOwners(buckets);
+    if (removed) metrics.ownersSwept.inc(removed);
   }
 
   isRunning(): boolean {

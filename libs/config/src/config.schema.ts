@@ -49,6 +49,8 @@ export const configSchema = z.object({
   REDELIVERY_MAX_ATTEMPTS: int(5, 0),
   /** A user (UAID or seed id) not seen this long is deleted; 0: never. 60 days, as autopush. */
   USER_IDLE_TTL_SECONDS: int(5_184_000, 0),
+  /** Owner buckets (of 4096) the worker's sweep checks for expired owners each round. */
+  CHANNEL_SWEEP_BUCKETS: int(8, 0),
   NODE_HEARTBEAT_MS: int(5_000, 100),
   NODE_DEAD_AFTER_MS: int(20_000, 300),
   DRAIN_TIMEOUT_MS: int(20_000, 0),

@@ -94,6 +94,10 @@ export const metrics = {
     help: 'UDP wake-ups by result (sent, rate_limited, not_allowed, error)',
     labelNames: ['result'] as const,
   }),
+  ownersSwept: new Counter({
+    name: 'herald_channel_owners_swept_total',
+    help: 'channel ownership entries of expired users removed by the worker sweep',
+  }),
   connectionsRefused: new Counter({
     name: 'herald_connections_refused_total',
     help: 'sockets closed at once (1013) because the gateway held as many as it may (MAX_CONNECTIONS, within the open-files limit)',

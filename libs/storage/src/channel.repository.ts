@@ -102,6 +102,32 @@ export class ChannelRepository {
     await this.release(uaid, channelID);
   }
 
+  /**
+   * Removes from owner buckets the entries whose user is gone (expired after
+   * USER_IDLE_TTL_SECONDS): what a claim would take over anyway, reclaimed in the background so
+   * abandoned channels do not hold memory. Compare-and-delete: an entry claimed meanwhile stays.
+   * Returns how many entries were removed.
+   */
+  async sweepOwners(buckets: readonly number[]): Promise<number> {
+    let removed = 0;
+    for (const i of buckets) {
+      const bucket = keys.channelOwnerBucket(i);
+      const entries = Object.entries(await this.redis.command.hgetall(bucket));
+      const owners = [...new Set(entries.map(([, owner]) => owner))];
+      const alive = await Promise.all(owners.map((o) => this.redis.command.exists(keys.user(o))));
+      const gone = new Set(owners.filter((_, k) => alive[k] === 0));
+      const released = await Promise.all(
+        entries
+          .filter(([, owner]) => gone.has(owner))
+          .map(([field, owner]) =>
+            runScript<number>(this.redis.command, 'RELEASE_CHANNEL', [bucket], [field, owner]),
+          ),
+      );
+      removed += released.reduce((a, b) => a + b, 0);
+    }
+    return removed;
+  }
+
   /** The user is gone (reset): its channel IDs may be claimed again. */
   async releaseOwners(uaid: string, channelIDs: readonly string[]): Promise<void> {
     await Promise.all(channelIDs.map((chid) => this.release(uaid, chid)));

@@ -36,6 +36,9 @@ export const keys = {
    * default hash-max-listpack-entries (128); raise it for more.
    */
   channelOwners: (chid: string) => `cho:{${chid.slice(0, 3)}}`,
+  /** The owner bucket number `i` (0 to 4095), for the worker's sweep of expired owners. */
+  channelOwnerBucket: (i: number) => `cho:{${i.toString(16).padStart(3, '0')}}`,
+  channelOwnerBuckets: 4096,
   channelOwnerField: (chid: string) => chid.replace(/-/g, ''),
   /** string: random id of this Redis dataset; a change means the data was lost */
   generation: 'herald:generation',
