@@ -214,7 +214,11 @@ describe('failure modes', () => {
       async () => (await db.hget(bucket, field)) === null,
     );
     expect(await db.exists(`u:{${c.uaid}}`)).toBe(0);
-    expect(await metric(h.ports.worker, 'herald_channel_owners_swept_total')).toBeGreaterThan(0);
+    // Counted once the worker has the reply of the delete the test just saw.
+    await waitFor(
+      'the sweep to be counted',
+      async () => (await metric(h.ports.worker, 'herald_channel_owners_swept_total')) > 0,
+    );
   });
 
   it('answers hello with 503 and closes when Redis is unavailable', async () => {
