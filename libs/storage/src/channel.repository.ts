@@ -4,6 +4,7 @@ import { VersionUpdate } from '@herald/protocol';
 import { keys } from './keys';
 import { RedisConnections, runScript } from './redis-connections';
 import { ReplicationBarrier } from './replication-barrier';
+import { idleExpiryMs } from './user.repository';
 
 export type RegisterResult = 'ok' | 'conflict' | 'limit' | 'unknown-user';
 
@@ -37,7 +38,7 @@ export class ChannelRepository {
     private readonly redis: RedisConnections,
     private readonly replication: ReplicationBarrier,
   ) {
-    this.idleMs = config.USER_IDLE_TTL_SECONDS * 1000;
+    this.idleMs = idleExpiryMs(config);
   }
 
   /**

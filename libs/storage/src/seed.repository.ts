@@ -1,9 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
+import { Injectable } from '@nestjs/common';
 import { keys } from './keys';
 import { ChannelRepository } from './channel.repository';
 import type { Route } from './message.repository';
 import { RedisConnections, runScript } from './redis-connections';
+import { UserRepository } from './user.repository';
 
 export interface SeedClaim {
   epoch: string;
@@ -18,27 +18,15 @@ export interface SeedClaim {
  */
 @Injectable()
 export class SeedRepository {
-  private readonly idleMs: number;
-
   constructor(
-    @Inject(HERALD_CONFIG) config: HeraldConfig,
     private readonly redis: RedisConnections,
+    private readonly users: UserRepository,
     private readonly channels: ChannelRepository,
-  ) {
-    this.idleMs = config.USER_IDLE_TTL_SECONDS * 1000;
-  }
+  ) {}
 
   /** Creates the user (kind 'seed') and its one channel. */
   async create(uaid: string, channelID: string, now = Date.now()): Promise<void> {
-    const user = keys.user(uaid);
-    const create = this.redis.command.multi().hset(user, {
-      kind: 'seed',
-      proto: 'seed',
-      epoch: 0,
-      created: now,
-    });
-    if (this.idleMs > 0) create.pexpire(user, this.idleMs);
-    await create.exec();
+    await this.users.create(uaid, { kind: 'seed', proto: 'seed', epoch: 0, created: now });
     const r = await this.channels.register(uaid, channelID, 1);
     if (r !== 'ok') throw new Error(`seed channel not registered (${r})`);
   }
@@ -54,7 +42,7 @@ export class SeedRepository {
       this.redis.command,
       'SEED_CLAIM',
       [keys.user(uaid), keys.channels(uaid)],
-      [nodeId, now, this.idleMs],
+      [nodeId, now, this.users.idleMs],
     );
     if (!r) return null;
     return { epoch: String(r[2]), previous: r[0] ? { nodeId: r[0], epoch: r[1] } : null };

@@ -29,10 +29,15 @@ export interface HelloResult {
 
 type HelloReply = [string, string, number, string[], string[], string[]] | null;
 
+/** USER_IDLE_TTL_SECONDS in ms: how long a user's keys live without a hello (0: for ever). */
+export function idleExpiryMs(config: HeraldConfig): number {
+  return config.USER_IDLE_TTL_SECONDS * 1000;
+}
+
 /** A user (UAID): who holds its connection (node + epoch) and how to wake it. */
 @Injectable()
 export class UserRepository {
-  private readonly idleMs: number;
+  readonly idleMs: number;
   /** How often a held client's expiry is set again: a quarter of it, at most daily (0: never). */
   readonly touchEveryMs: number;
 
@@ -41,7 +46,7 @@ export class UserRepository {
     private readonly redis: RedisConnections,
     private readonly replication: ReplicationBarrier,
   ) {
-    this.idleMs = config.USER_IDLE_TTL_SECONDS * 1000;
+    this.idleMs = idleExpiryMs(config);
     this.touchEveryMs = this.idleMs > 0 ? Math.min(this.idleMs / 4, 86_400_000) : 0;
   }
 
@@ -82,8 +87,7 @@ export class UserRepository {
     // Unknown or absent UAID: a new one, which tells the client to drop and re-register its
     // channels (Thialfi's client-driven recovery of lost server state).
     const uaid = newUaid();
-    const user = keys.user(uaid);
-    const create = this.redis.command.multi().hset(user, {
+    await this.create(uaid, {
       node: input.nodeId,
       epoch: 1,
       proto: input.proto,
@@ -91,8 +95,6 @@ export class UserRepository {
       created: now,
       ...(input.wakeup ? { wk: input.wakeup } : {}),
     });
-    if (this.idleMs > 0) create.pexpire(user, this.idleMs);
-    await create.exec();
     await this.replication.confirm(keys.user(uaid));
     return {
       uaid,
@@ -103,6 +105,14 @@ export class UserRepository {
       dropped: [],
       restored: [],
     };
+  }
+
+  /** Writes a new user's hash, with its idle expiry, in one transaction. */
+  async create(uaid: string, fields: Record<string, string | number>): Promise<void> {
+    const user = keys.user(uaid);
+    const create = this.redis.command.multi().hset(user, fields);
+    if (this.idleMs > 0) create.pexpire(user, this.idleMs);
+    await create.exec();
   }
 
   /**
