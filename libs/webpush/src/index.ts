@@ -25,7 +25,7 @@ export {
   applicationServerKeyHash,
 } from './application-server-key';
 export { parseVapidAuthorization, verifyVapid, MAX_VAPID_EXPIRY_SECONDS } from './vapid';
-export type { VapidCredentials, VapidFailure, VapidResult, VapidCheck } from './vapid';
+export type { VapidCredentials, VapidFailure, VapidResult, VapidCheck, VapidScheme } from './vapid';
 export { MessageIdCodec, newMessageKey } from './message-id';
 export type { MessageIdClaims } from './message-id';
 export { ReceiptIdCodec } from './receipt-id';
