@@ -3,6 +3,7 @@ export {
   URGENCIES,
   MAX_TTL_SECONDS,
   MAX_PAYLOAD_BYTES,
+  DEFAULT_MAX_DATA_BYTES,
   parsePushHeaders,
   parseTtl,
   parseTopic,
@@ -19,6 +20,8 @@ export type {
   PushHeaderError,
   Parsed,
 } from './push-headers';
+export { normaliseAesgcmParams, toBase64url } from './aesgcm-params';
+export type { AesgcmParamsResult } from './aesgcm-params';
 export {
   decodeApplicationServerKey,
   applicationServerJwk,
