@@ -1,6 +1,7 @@
 import { ManagedRedis, freePort } from '@herald/managed-redis';
 import { HeraldProcess, startHerald, stopAll } from '../support/herald-process';
-import { newVapidKeys, sendWebPush } from '../webpush/support/app-server';
+import webpush from 'web-push';
+import { newVapidKeys, sendWebPush, vapidHeaders } from '../webpush/support/app-server';
 import { startTlsFront, TlsFront } from '../webpush/support/tls-front';
 import { ensureFirefox, newProfile, RunningFirefox, startFirefox, writePrefs } from './firefox';
 import { PushPage, startPushPage } from './push-page';
@@ -17,8 +18,10 @@ if (!binary) {
 /**
  * A real browser: Firefox ESR, headless, uses Herald as its push service. It subscribes through
  * gateway A of a split cluster (two gateways, ingress, worker, one Redis), receives an encrypted
- * push from the web-push library in its service worker, then is stopped; a push is stored while
- * it is away, and Firefox restarted against gateway B gets it.
+ * push from the web-push library in its service worker, and an aesgcm push whose headers an older
+ * sender library quoted and padded (Firefox decodes salt and dh with padding rejected: Herald
+ * delivers them normalised), then is stopped; a push is stored while it is away, and Firefox
+ * restarted against gateway B gets it.
  */
 describeIfFirefox('Firefox ESR against a split Herald cluster', () => {
   jest.setTimeout(240_000);
@@ -70,6 +73,33 @@ describeIfFirefox('Firefox ESR against a split Herald cluster', () => {
     const live = await sendWebPush(sub, 'while running', { vapid });
     expect(live.status).toBe(201);
     await page.waitForReceived('while running', 60_000);
+
+    // aesgcm as older senders write it: quoted, standard base64 with padding, keyid, and the
+    // legacy `WebPush` VAPID scheme with the key in Crypto-Key next to dh.
+    const text = 'aesgcm, quoted and padded';
+    const enc = webpush.encrypt(sub.keys.p256dh, sub.keys.auth, text, 'aesgcm');
+    // (web-push returns the salt as base64url text, though its types say Buffer.)
+    const std = (v: string | Buffer) =>
+      (typeof v === 'string' ? Buffer.from(v, 'base64url') : v).toString('base64');
+    const legacy = vapidHeaders(front.origin, vapid, 'aesgcm');
+    const quoted = await fetch(
+      sub.endpoint.replace(front.origin, `http://127.0.0.1:${ingress.port}`),
+      {
+        method: 'POST',
+        headers: {
+          TTL: '60',
+          'Content-Encoding': 'aesgcm',
+          Authorization: legacy.Authorization,
+          Encryption: `keyid="p256dh";salt="${std(enc.salt)}"`,
+          'Crypto-Key': `keyid="p256dh";dh="${std(enc.localPublicKey)}";${legacy['Crypto-Key']}`,
+        },
+        body: enc.cipherText,
+      },
+    );
+    expect(quoted.status).toBe(201);
+    await page.waitForReceived(text, 60_000).catch((err: Error) => {
+      throw new Error(`${err.message}\nfirefox:\n${firefox?.output().slice(-3000)}`);
+    });
 
     await firefox.stop();
     firefox = undefined;

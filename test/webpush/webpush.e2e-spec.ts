@@ -335,18 +335,18 @@ describe('Web Push over one Herald process', () => {
     expect(ok.status).toBe(201);
   });
 
-  it('accepts 4096 bytes of payload and refuses more with 413', async () => {
+  it('accepts 5630 bytes of body (autopush max_data_bytes) and refuses more with 413', async () => {
     const { sub } = await subscribed();
     const h = { 'content-encoding': 'aes128gcm', TTL: '5', ...fromIp() };
-    expect((await rawPush(sub.endpoint, h, Buffer.alloc(4096, 1))).status).toBe(201);
-    for (const size of [4097, 9000]) {
+    expect((await rawPush(sub.endpoint, h, Buffer.alloc(5630, 1))).status).toBe(201);
+    for (const size of [5631, 9000]) {
       const r = await rawPush(sub.endpoint, h, Buffer.alloc(size, 1));
       expect({ size, status: r.status }).toEqual({ size, status: 413 });
       expect(r.json).toMatchObject({ code: 413, errno: 104 });
     }
-    // Through web-push: 4000 bytes of plaintext encrypt to more than 4096.
-    expect((await sendWebPush(sub, 'x'.repeat(3993), { vapid })).status).toBe(201);
-    expect((await sendWebPush(sub, 'x'.repeat(4100), { vapid })).status).toBe(413);
+    // Through web-push: a full 4096-byte payload fits once encrypted, 5600 bytes do not.
+    expect((await sendWebPush(sub, 'x'.repeat(4096), { vapid })).status).toBe(201);
+    expect((await sendWebPush(sub, 'x'.repeat(5600), { vapid })).status).toBe(413);
   });
 
   it('answers 404 to forged tokens and 410 (cacheable) once unsubscribed', async () => {

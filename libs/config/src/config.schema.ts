@@ -62,6 +62,11 @@ export const configSchema = z.object({
   ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   WEBPUSH_MAX_MESSAGES_PER_UAID: int(100, 1),
   WEBPUSH_BATCH_SIZE: int(10, 1),
+  /**
+   * Largest Web Push body (raw bytes), autopush's max_data_bytes: a full 4096-byte payload still
+   * fits once encrypted. At least RFC 8030's 4096; at most the ingress's 8192-byte body limit.
+   */
+  WEBPUSH_MAX_DATA_BYTES: z.coerce.number().int().min(4096).max(8192).default(5630),
   /** Pushes per sender (VAPID key, else client IP) per window; 0 turns rate limiting off. */
   PUSH_RATE_LIMIT: int(6_000, 0),
   PUSH_RATE_WINDOW_MS: int(60_000, 100),

@@ -98,11 +98,46 @@ describe('Content-Encoding and payload size', () => {
       if (!r.ok) expect(r.error).toMatchObject({ status: 400, errno: 110 });
     }
   });
-  it('accepts 4096 bytes and refuses 4097 with 413', () => {
-    expect(parsePayloadHeaders({ contentEncoding: 'aes128gcm' }, 4096).ok).toBe(true);
-    const r = parsePayloadHeaders({ contentEncoding: 'aes128gcm' }, 4097);
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.error).toMatchObject({ status: 413, errno: 104 });
+  it('accepts 5630 bytes (autopush) by default and refuses 5631 with 413 naming the limit', () => {
+    expect(parsePayloadHeaders({ contentEncoding: 'aes128gcm' }, 5630).ok).toBe(true);
+    expect(parsePayloadHeaders({ contentEncoding: 'aes128gcm' }, 5631)).toEqual({
+      ok: false,
+      error: { status: 413, errno: 104, message: 'payload larger than 5630 bytes' },
+    });
+  });
+  it('takes another limit (UnifiedPush keeps 4096)', () => {
+    expect(parsePayloadHeaders({ contentEncoding: 'aes128gcm' }, 4096, 4096).ok).toBe(true);
+    expect(parsePayloadHeaders({ contentEncoding: 'aes128gcm' }, 4097, 4096)).toEqual({
+      ok: false,
+      error: { status: 413, errno: 104, message: 'payload larger than 4096 bytes' },
+    });
+  });
+  it('delivers aesgcm parameters normalised, and refuses unusable ones with errno 110', () => {
+    expect(
+      parsePayloadHeaders(
+        {
+          contentEncoding: 'aesgcm',
+          encryption: 'keyid="p256dh";salt="XZwpw6o37R-6qoZjw6KwAw=="',
+          cryptoKey: 'keyid="p256dh";dh="BAbc=";p256ecdsa=KEY',
+        },
+        10,
+      ),
+    ).toEqual({
+      ok: true,
+      value: {
+        encoding: 'aesgcm',
+        encryption: 'keyid=p256dh;salt=XZwpw6o37R-6qoZjw6KwAw',
+        crypto_key: 'keyid=p256dh;dh=BAbc;p256ecdsa=KEY',
+      },
+    });
+    const r = parsePayloadHeaders(
+      { contentEncoding: 'aesgcm', encryption: 'salt=a*b', cryptoKey: 'dh=xyz0' },
+      10,
+    );
+    expect(r).toEqual({
+      ok: false,
+      error: { status: 400, errno: 110, message: 'Invalid salt value in Encryption header' },
+    });
   });
 });
 

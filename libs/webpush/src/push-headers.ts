@@ -1,3 +1,4 @@
+import { normaliseAesgcmParams } from './aesgcm-params';
 import { WebPushErrno } from './webpush-errno';
 
 /**
@@ -12,6 +13,12 @@ export type ContentEncoding = 'aes128gcm' | 'aesgcm';
 export const MAX_TTL_SECONDS = 30 * 24 * 3600;
 /** RFC 8030 §7.2: a push service must accept at least 4096 bytes of payload. */
 export const MAX_PAYLOAD_BYTES = 4096;
+/**
+ * The Web Push body limit by default, autopush's `max_data_bytes`: a 4096-byte payload encrypted
+ * still fits (its settings: 4096 bytes encrypt to 4216 with pywebpush). Applied, as autopush's
+ * request body limit is, to the raw body, not to its base64 encoding.
+ */
+export const DEFAULT_MAX_DATA_BYTES = 5630;
 
 export interface PushHeaderValues {
   ttl?: string;
@@ -111,12 +118,13 @@ export function headerParam(header: string | undefined, name: string): string | 
 
 /**
  * A body needs a supported encoding: `aes128gcm` (RFC 8291: salt and key travel in the body) or
- * the older `aesgcm` (draft-ietf-webpush-encryption-04), whose salt and dh travel in headers.
+ * the older `aesgcm` (draft-ietf-webpush-encryption-04), whose salt and dh travel in headers,
+ * delivered normalised so that Firefox can decode them (see aesgcm-params.ts).
  */
 export function parsePayloadHeaders(
   h: PushHeaderValues,
   bodyLength: number,
-  maxPayload = MAX_PAYLOAD_BYTES,
+  maxPayload = DEFAULT_MAX_DATA_BYTES,
 ): Parsed<PayloadHeaders | null> {
   if (bodyLength > maxPayload) {
     return fail(413, WebPushErrno.TOO_LARGE, `payload larger than ${maxPayload} bytes`);
@@ -132,9 +140,14 @@ export function parsePayloadHeaders(
         'aesgcm needs Encryption: salt=… and Crypto-Key: dh=…',
       );
     }
+    const params = normaliseAesgcmParams(h.encryption as string, h.cryptoKey as string);
+    if (!params.ok) {
+      // autopush's errno for an encryption header it cannot use.
+      return fail(400, WebPushErrno.INVALID_ENCODING, params.message);
+    }
     return {
       ok: true,
-      value: { encoding, encryption: h.encryption as string, crypto_key: h.cryptoKey as string },
+      value: { encoding, encryption: params.encryption, crypto_key: params.cryptoKey },
     };
   }
   return fail(

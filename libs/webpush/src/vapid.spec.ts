@@ -70,11 +70,20 @@ describe('VAPID verification', () => {
     ['exp more than 24 h ahead', { ...good, exp: nowS + 24 * 3600 + 60 }, 'exp_too_far'],
     ['wrong aud', { ...good, aud: 'https://other.example.net' }, 'wrong_aud'],
     ['no exp', { aud: AUD, sub: good.sub }, 'missing_claim'],
-    ['no sub', { aud: AUD, exp: good.exp }, 'missing_claim'],
+    ['no aud', { exp: good.exp, sub: good.sub }, 'missing_claim'],
     ['a sub that is not mailto: or https:', { ...good, sub: 'ops@example.net' }, 'bad_sub'],
   ])('refuses %s', async (_name, claims, reason) => {
     const r = await verifyVapid(creds(await sign(a.jwk, claims)), { audience: AUD, nowMs: NOW });
     expect(r).toEqual({ ok: false, reason });
+  });
+
+  it('accepts a token without sub (RFC 8292 §2.1: it MAY be present)', async () => {
+    const jwt = await sign(a.jwk, { aud: AUD, exp: good.exp });
+    expect(await verifyVapid(creds(jwt), { audience: AUD, nowMs: NOW })).toEqual({
+      ok: true,
+      publicKey: Buffer.from(a.publicKey, 'base64url'),
+      subject: null,
+    });
   });
 
   it('accepts exp exactly 24 h ahead', async () => {
@@ -142,6 +151,19 @@ describe('parseVapidAuthorization', () => {
     expect(parseVapidAuthorization('vapid t=a.b.c', undefined)).toBe('malformed');
     expect(parseVapidAuthorization('WebPush a.b.c', 'dh=x')).toBe('malformed');
     expect(parseVapidAuthorization('Bearer xyz', undefined)).toBe('malformed');
+    expect(parseVapidAuthorization('Basic xyz', 'p256ecdsa=KEY')).toBe('malformed');
+  });
+  it('reads the Bearer scheme as autopush does, in any case, with the key in Crypto-Key', () => {
+    for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
+      expect(parseVapidAuthorization(`${scheme} a.b.c`, 'dh=x;p256ecdsa="KEY"')).toEqual({
+        scheme: 'bearer',
+        jwt: 'a.b.c',
+        key: 'KEY',
+      });
+    }
+    expect(parseVapidAuthorization('VAPID t=a.b.c, k=KEY', undefined)).toMatchObject({
+      scheme: 'vapid',
+    });
   });
 });
 

@@ -6,8 +6,10 @@ import { headerParam } from './push-headers';
  * VAPID (RFC 8292): the application server signs a JWT (ES256) for the push service's origin
  * and names its public key. Parsing is ours; every cryptographic step is jose's.
  */
+export type VapidScheme = 'vapid' | 'webpush' | 'bearer';
+
 export interface VapidCredentials {
-  scheme: 'vapid' | 'webpush';
+  scheme: VapidScheme;
   jwt: string;
   /** The public key as sent (base64url). */
   key: string;
@@ -28,12 +30,13 @@ export type VapidFailure =
   | 'bad_sub';
 
 export type VapidResult =
-  { ok: true; publicKey: Buffer; subject: string } | { ok: false; reason: VapidFailure };
+  { ok: true; publicKey: Buffer; subject: string | null } | { ok: false; reason: VapidFailure };
 
 /**
  * The credentials in `Authorization: vapid t=<JWT>, k=<key>` (RFC 8292) or in the older
- * `Authorization: WebPush <JWT>` + `Crypto-Key: p256ecdsa=<key>`. null when there is no VAPID at
- * all; 'malformed' when there is an attempt that cannot be read.
+ * `Authorization: WebPush <JWT>` / `Authorization: Bearer <JWT>` + `Crypto-Key: p256ecdsa=<key>`
+ * (the schemes autopush accepts, in any case). null when there is no VAPID at all; 'malformed'
+ * when there is an attempt that cannot be read.
  */
 export function parseVapidAuthorization(
   authorization: string | undefined,
@@ -48,10 +51,10 @@ export function parseVapidAuthorization(
     const key = headerParam(m[2], 'k');
     return jwt && key ? { scheme: 'vapid', jwt, key } : 'malformed';
   }
-  if (scheme === 'webpush') {
+  if (scheme === 'webpush' || scheme === 'bearer') {
     const jwt = m[2].trim();
     const key = headerParam(cryptoKey, 'p256ecdsa');
-    return jwt && key ? { scheme: 'webpush', jwt, key } : 'malformed';
+    return jwt && key ? { scheme, jwt, key } : 'malformed';
   }
   return 'malformed';
 }
@@ -76,7 +79,8 @@ export async function verifyVapid(
     ({ payload } = await jwtVerify(creds.jwt, key, {
       algorithms: ['ES256'],
       audience: check.audience,
-      requiredClaims: ['exp', 'sub'],
+      // RFC 8292 §2: `aud` and `exp` are required; `sub` MAY be present (§2.1).
+      requiredClaims: ['aud', 'exp'],
       currentDate: new Date(now),
     }));
   } catch (err) {
@@ -87,6 +91,8 @@ export async function verifyVapid(
     return { ok: false, reason: 'exp_too_far' };
   }
   const sub = payload.sub;
+  if (sub === undefined) return { ok: true, publicKey: raw, subject: null };
+  // When present it must be the contact URI §2.1 describes.
   if (typeof sub !== 'string' || !/^(mailto:|https:)\S+$/i.test(sub)) {
     return { ok: false, reason: 'bad_sub' };
   }
@@ -96,8 +102,8 @@ export async function verifyVapid(
 function failureOf(err: unknown): VapidFailure {
   if (err instanceof errors.JWTExpired) return 'expired';
   if (err instanceof errors.JWTClaimValidationFailed) {
-    if (err.claim === 'aud') return 'wrong_aud';
     if (err.reason === 'missing') return 'missing_claim';
+    if (err.claim === 'aud') return 'wrong_aud';
     return 'malformed';
   }
   if (err instanceof errors.JWSSignatureVerificationFailed) return 'bad_signature';

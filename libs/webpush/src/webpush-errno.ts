@@ -10,7 +10,7 @@ export const WebPushErrno = {
   TOO_LARGE: 104,
   /** VAPID missing (where required), malformed, expired, for another audience, or not verifying. */
   INVALID_AUTH: 109,
-  /** A body without a supported Content-Encoding. */
+  /** A body without a supported Content-Encoding, or aesgcm parameters that cannot be used. */
   INVALID_ENCODING: 110,
   /** TTL missing or not a non-negative integer. */
   INVALID_TTL: 111,

@@ -61,7 +61,9 @@ export class WebPushController {
     }
 
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const parsed = parsePushHeaders(pushHeaderValues(req), body.length);
+    const parsed = parsePushHeaders(pushHeaderValues(req), body.length, {
+      maxPayload: this.config.WEBPUSH_MAX_DATA_BYTES,
+    });
     if (!parsed.ok) {
       metrics.webpushRejected.inc({ reason: `errno_${parsed.error.errno}` });
       return sendPushError(reply, parsed.error.status, parsed.error.errno, parsed.error.message);
