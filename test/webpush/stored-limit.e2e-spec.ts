@@ -130,4 +130,32 @@ describe('Web Push stored-message limit', () => {
     expect((await push(sub, 'room again')).status).toBe(201);
     expect(c.decrypt(await next)).toBe('room again');
   });
+
+  it('still takes a Topic replacement at the limit, and asks to retry when the first stored one expires', async () => {
+    const c = await connect();
+    await c.helloWebPush();
+    const sub = await c.subscribe();
+    c.close();
+    await c.closed;
+    // The first stored message expires in 30 s: Retry-After no longer than that.
+    expect((await sendWebPush(sub, 'm1', { vapid, TTL: 30 })).status).toBe(201);
+    for (let i = 2; i < LIMIT; i++) expect((await push(sub, `m${i}`)).status).toBe(201);
+    const last = await sendWebPush(sub, 'old score', { vapid, TTL: 600, topic: 'score' });
+    expect(last.status).toBe(201);
+    const refused = await push(sub, 'no room');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(30);
+    // Replacing a stored message does not add one: accepted.
+    const replacement = await sendWebPush(sub, 'new score', { vapid, TTL: 600, topic: 'score' });
+    expect(replacement.status).toBe(201);
+    expect(await db.zcard(`u:{${c.uaid}}:msg`)).toBe(LIMIT);
+
+    const b = await reconnect(c);
+    await b.helloWebPush(c.uaid);
+    const got = (await drain(b, LIMIT)).map((n) => b.decrypt(n));
+    expect(got).toContain('new score');
+    expect(got).not.toContain('old score');
+    expect(got).not.toContain('no room');
+  });
 });
