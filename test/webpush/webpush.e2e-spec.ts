@@ -188,36 +188,7 @@ describe('Web Push over one Herald process', () => {
     );
   });
 
-  it('resets a UAID holding the most stored messages allowed: 410, and a new UAID at its next hello', async () => {
-    const { c, sub } = await subscribed();
-    const other = await c.subscribe();
-    c.close();
-    await c.closed;
-    for (let i = 1; i <= MAX_MESSAGES; i++) {
-      expect((await sendWebPush(sub, `m${i}`, { vapid })).status).toBe(201);
-    }
-    // One more: the user is deleted with every stored message (autopush drops such a user).
-    expect((await sendWebPush(sub, 'one too many', { vapid })).status).toBe(410);
-    expect((await sendWebPush(other, 'another channel', { vapid })).status).toBe(410);
-    expect(await db.keys(`u:{${c.uaid}}*`)).toEqual([]);
-    // The client learns it at its next hello: a new UAID, so it re-subscribes everything.
-    const b = await reconnect(c);
-    const hello = await b.helloWebPush(c.uaid);
-    expect(hello.uaid).not.toBe(c.uaid);
-    await b.barrier();
-    expect(b.notifications()).toEqual([]);
-    // Its channel IDs are free again: re-subscribing under the new UAID with the same ID works.
-    expect((await b.register(other.channelID)).status).toBe(200);
-  });
-
-  it('closes a connected client that never acks once its UAID is reset', async () => {
-    const { c, sub } = await subscribed();
-    for (let i = 1; i <= MAX_MESSAGES; i++) {
-      expect((await sendWebPush(sub, `unacked ${i}`, { vapid })).status).toBe(201);
-    }
-    expect((await sendWebPush(sub, 'one too many', { vapid })).status).toBe(410);
-    expect((await c.closed).code).toBe(4409);
-  });
+  // Past WEBPUSH_MAX_MESSAGES_PER_UAID: test/webpush/stored-limit.e2e-spec.ts.
 
   it('replaces an undelivered message with the same Topic', async () => {
     const { c, sub } = await subscribed();

@@ -132,9 +132,9 @@ export const metrics = {
     name: 'herald_webpush_messages_replaced_total',
     help: 'stored Web Push messages replaced by a newer one with the same Topic',
   }),
-  webpushResets: new Counter({
-    name: 'herald_webpush_resets_total',
-    help: 'UAIDs reset (deleted with their messages) for holding WEBPUSH_MAX_MESSAGES_PER_UAID stored messages',
+  webpushFull: new Counter({
+    name: 'herald_webpush_refused_full_total',
+    help: 'Web Push and UnifiedPush pushes refused (429) because WEBPUSH_MAX_MESSAGES_PER_UAID messages already wait for their client',
   }),
   webpushCancelled: new Counter({
     name: 'herald_webpush_messages_cancelled_total',

@@ -40,10 +40,10 @@ export type StoreResult =
   | { kind: 'unstored'; route: Route | null; message: StoredMessage }
   | { kind: 'stored'; route: Route | null; message: StoredMessage; replaced: boolean }
   /**
-   * The user already held the most messages allowed and was deleted with them (autopush's reset):
-   * its connection, if any, must be closed, and its channels' owner entries released.
+   * The user already holds the most messages allowed: this one is refused and they wait for
+   * their client. `retryAfterMs`: until the first of them expires (-1 unknown).
    */
-  | { kind: 'reset'; route: Route | null; channelIDs: string[]; dropped: number };
+  | { kind: 'full'; retryAfterMs: number };
 
 export interface ReadResult {
   route: Route | null;
@@ -150,14 +150,13 @@ export class MessageRepository {
     const route = routeOf(r[1] ?? '', r[2] ?? '');
     const message: StoredMessage = { ...m, seq: Number(r[3] ?? 0), exp, ts: now };
     if (r[0] === 1) return { kind: 'unstored', route, message };
-    await this.replication.confirm(keys.user(uaid));
-    if (r[0] === 3) {
-      const dropped = Number(r[3]);
-      const expired = Number(r[4]);
+    if (r[0] === 4) {
+      const expired = Number(r[3]);
       metrics.webpushExpired.inc(expired);
-      this.countStored(-dropped - expired);
-      return { kind: 'reset', route, channelIDs: r.slice(5).map(String), dropped };
+      this.countStored(-expired);
+      return { kind: 'full', retryAfterMs: Number(r[4]) };
     }
+    await this.replication.confirm(keys.user(uaid));
     const replaced = r[4] === 1;
     const expired = Number(r[5] ?? 0);
     metrics.webpushExpired.inc(expired);
@@ -172,7 +171,7 @@ export class MessageRepository {
     >(
       this.redis.command,
       'READ_MESSAGES',
-      [keys.user(uaid), keys.messages(uaid)],
+      [keys.user(uaid), keys.messages(uaid), keys.topics(uaid)],
       [keys.messagePrefix(uaid), after, limit],
     );
     if (expired) {

@@ -22,7 +22,7 @@ const SCRIPT_KEYS: Record<keyof typeof scripts, number> = {
   RELEASE_CHANNEL: 1,
   DELETE_IF_EQUAL: 1,
   STORE_MESSAGE: 5,
-  READ_MESSAGES: 2,
+  READ_MESSAGES: 3,
   DELETE_MESSAGE: 3,
   DROP_CHANNEL_MESSAGES: 1,
   RATE_HIT: 1,

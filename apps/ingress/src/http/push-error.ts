@@ -10,6 +10,8 @@ export const Errno = {
   TOO_LARGE: 104,
   INVALID_VERSION: 107,
   BAD_BODY: 110,
+  /** Herald's own: the subscription's user holds WEBPUSH_MAX_MESSAGES_PER_UAID messages. */
+  FULL: 116,
   STORAGE: 201,
   RATE_LIMITED: 429,
   INTERNAL: 999,
@@ -43,4 +45,18 @@ export function sendPushError(
     .code(code)
     .type('application/json')
     .send(pushErrorBody(code, errno, message));
+}
+
+/**
+ * 429 + Retry-After for a push to a user already holding WEBPUSH_MAX_MESSAGES_PER_UAID stored
+ * messages: they wait for its client, and the push is accepted again once it has read them.
+ */
+export function sendFull(reply: FastifyReply, retryAfterSeconds: number): FastifyReply {
+  reply.header('Retry-After', String(retryAfterSeconds));
+  return sendPushError(
+    reply,
+    429,
+    Errno.FULL,
+    'too many messages waiting for this subscription: retry after Retry-After',
+  );
 }

@@ -5,7 +5,7 @@ import { metrics } from '@herald/observability';
 import { keys, RedisConnections } from '@herald/storage';
 import { EndpointClaims, EndpointTokenCodec } from '@herald/tokens';
 import { DISCOVERY, parseUnifiedPush } from '@herald/unifiedpush';
-import { Errno, sendPushError } from '../http/push-error';
+import { Errno, sendFull, sendPushError } from '../http/push-error';
 import { pushHeaderValues } from '../webpush/push-request';
 import { WebPushPushService } from '../webpush/webpush-push.service';
 import { VapidGate } from '../webpush/vapid-gate';
@@ -120,6 +120,7 @@ export class UnifiedPushService {
           : sendPushError(reply, 410, Errno.GONE, 'endpoint unregistered'),
       );
     }
+    if (outcome.kind === 'full') return done(sendFull(reply, outcome.retryAfter));
     // SERV_1.2.0: 201 and `TTL: 0`, whatever TTL the message is kept with.
     return done(
       reply

@@ -1,19 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { Logger, metrics } from '@herald/observability';
-import {
-  ChannelRepository,
-  MessageRepository,
-  NodeMessage,
-  Route,
-  RouteBus,
-  StaleRoutes,
-} from '@herald/storage';
+import { MessageRepository, NodeMessage, RouteBus, StaleRoutes } from '@herald/storage';
 import { MessageIdCodec, newMessageKey, PushOptions } from '@herald/webpush';
 import { INGRESS_LOGGER } from '../ingress.tokens';
 
+/** The longest Retry-After of a refused push: its client may come back any moment. */
+const FULL_RETRY_AFTER_MAX_S = 60;
+
 export type PushOutcome =
   | { kind: 'gone' }
+  /**
+   * WEBPUSH_MAX_MESSAGES_PER_UAID messages wait for the client: refused (429), to be retried
+   * after `retryAfter` seconds — the first of them expires by then, or at most a minute.
+   */
+  | { kind: 'full'; retryAfter: number }
   | { kind: 'accepted'; id: string; result: 'routed' | 'stored' | 'dropped' | 'async' };
 
 /**
@@ -29,7 +30,6 @@ export class WebPushPushService {
     private readonly messages: MessageRepository,
     private readonly staleRoutes: StaleRoutes,
     private readonly bus: RouteBus,
-    private readonly channels: ChannelRepository,
     private readonly ids: MessageIdCodec,
   ) {}
 
@@ -59,9 +59,14 @@ export class WebPushPushService {
       ts,
     );
     if (stored.kind === 'gone') return stored;
-    if (stored.kind === 'reset') {
-      await this.reset(uaid, stored.route, stored.channelIDs, stored.dropped);
-      return { kind: 'gone' };
+    if (stored.kind === 'full') {
+      metrics.webpushFull.inc();
+      const ms = stored.retryAfterMs;
+      const retryAfter = ms < 0 ? FULL_RETRY_AFTER_MAX_S : Math.ceil(ms / 1000);
+      return {
+        kind: 'full',
+        retryAfter: Math.min(Math.max(retryAfter, 1), FULL_RETRY_AFTER_MAX_S),
+      };
     }
     if (stored.kind === 'stored' && stored.replaced) metrics.webpushReplaced.inc();
     metrics.webpushPayloadBytes.observe(body.length);
@@ -93,22 +98,5 @@ export class WebPushPushService {
     const result = await route();
     metrics.webpushMessages.inc({ result });
     return { kind: 'accepted', id, result };
-  }
-
-  /**
-   * The user held WEBPUSH_MAX_MESSAGES_PER_UAID messages and is gone with them (autopush's reset):
-   * its channel IDs are released, and a connected client is closed so that its next hello gets a
-   * new UAID and it re-subscribes. The push that went over is answered 410, as every later one.
-   */
-  private async reset(
-    uaid: string,
-    route: Route | null,
-    channelIDs: string[],
-    dropped: number,
-  ): Promise<void> {
-    metrics.webpushResets.inc();
-    this.log.warn({ uaid: uaid.slice(0, 8), dropped }, 'too many stored messages: UAID reset');
-    await this.channels.releaseOwners(uaid, channelIDs);
-    if (route) await this.bus.publish(route.nodeId, { t: 'kick', uaid, epoch: route.epoch });
   }
 }

@@ -4,7 +4,7 @@ import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { metrics } from '@herald/observability';
 import { EndpointKind, EndpointTokenCodec } from '@herald/tokens';
 import { parsePushHeaders, ReceiptIdCodec, WebPushErrno } from '@herald/webpush';
-import { Errno, sendPushError } from '../http/push-error';
+import { Errno, sendFull, sendPushError } from '../http/push-error';
 import { header, prefersAsync, pushHeaderValues, receiptIdOf } from './push-request';
 import { RateLimits, sendRateLimited } from '../http/rate-limits';
 import { WebPushPushService } from './webpush-push.service';
@@ -14,7 +14,7 @@ import { VapidGate } from './vapid-gate';
  * RFC 8030 push: `POST /wpush/v1/<token>` and, bound to the application server's key,
  * `POST /wpush/v2/<token>`. 201 (202 with `Prefer: respond-async`) with `Location: /m/<id>` and
  * the TTL honoured; 400 bad headers, 401 VAPID, 404 forged token, 410 unsubscribed, 413 too
- * large, 429 rate limited (Retry-After), 503 storage unavailable.
+ * large, 429 rate limited or too many messages waiting (Retry-After), 503 storage unavailable.
  */
 @Controller('wpush')
 export class WebPushController {
@@ -103,6 +103,7 @@ export class WebPushController {
       metrics.webpushRejected.inc({ reason: 'gone' });
       return sendPushError(reply, 410, Errno.GONE, 'subscription unregistered');
     }
+    if (outcome.kind === 'full') return sendFull(reply, outcome.retryAfter);
     if (respondAsync) reply.header('Preference-Applied', 'respond-async');
     return reply
       .code(respondAsync ? 202 : 201)
