@@ -90,7 +90,8 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
     if (this.wheel) clearInterval(this.wheel);
   }
 
-  accept(ws: WebSocket, req: IncomingMessage): void {
+  /** `webpushOnly`: the socket came in at `/autopush`, whose clients always speak Web Push. */
+  accept(ws: WebSocket, req: IncomingMessage, webpushOnly = false): void {
     if (this.registry.size >= this.cap) {
       metrics.connectionsRefused.inc();
       ws.close(CloseCode.TRY_AGAIN_LATER, 'node full');
@@ -102,7 +103,7 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
       ws.close(CloseCode.POLICY_VIOLATION, 'too many connections from this address');
       return;
     }
-    const conn = new Connection(ws, Date.now(), address);
+    const conn = new Connection(ws, Date.now(), address, webpushOnly);
     attach(ws, conn);
     if (ws instanceof HeraldSocket) ws.beforeClose = this.onPeerClose;
     ws.on('message', this.onMessage);
