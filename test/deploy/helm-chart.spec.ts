@@ -408,8 +408,16 @@ describe('values-production.yaml', () => {
       name: name('gateway'),
       port: { name: 'http' },
     });
+    // /autopush (clients written against Mozilla autopush) goes where / goes.
+    expect(
+      gw.spec?.rules?.[0]?.http?.paths.map((p) => [p.path, p.pathType, p.backend.service?.name]),
+    ).toEqual([
+      ['/', 'Prefix', name('gateway')],
+      ['/autopush', 'Exact', name('gateway')],
+    ]);
     const ing = one<IIngress>(objs, 'Ingress', name('ingress'));
     expect(ing.spec?.rules?.[0]?.host).toBe('updates.push.example.com');
+    expect(ing.spec?.rules?.[0]?.http?.paths.map((p) => p.path)).toEqual(['/']);
   });
 });
 

@@ -15,7 +15,7 @@ import { AckHandler } from './handlers/ack.handler';
 import { HelloHandler } from './handlers/hello.handler';
 import { RegisterHandler } from './handlers/register.handler';
 import { NodeLinkService } from './node/node-link.service';
-import { PushGateway } from './push.gateway';
+import { AutopushGateway, PushGateway } from './push.gateway';
 import { DrainService } from './drain.service';
 import { CONNECTION_CAP, GATEWAY_LOGGER } from './gateway.tokens';
 import { connectionCap, processOpenFilesLimit } from './connection/connection-cap';
@@ -47,6 +47,7 @@ import { connectionCap, processOpenFilesLimit } from './connection/connection-ca
     AckHandler,
     NodeLinkService,
     PushGateway,
+    AutopushGateway,
     DrainService,
   ],
 })

@@ -41,6 +41,25 @@ export function registerReply(
   });
 }
 
+/**
+ * A register that failed. In the Web Push flavour it keeps `pushEndpoint` (empty), as autopush
+ * does: clients written against autopush (Sunup) cannot parse a register reply without it.
+ */
+export function registerFailure(
+  mode: 'simplepush' | 'webpush',
+  channelID: string,
+  status: number,
+  reason: string,
+): string {
+  return JSON.stringify({
+    messageType: 'register',
+    channelID,
+    status,
+    ...(mode === 'webpush' ? { pushEndpoint: '' } : {}),
+    reason,
+  });
+}
+
 export function unregisterReply(channelID: string, status: number, reason?: string): string {
   return JSON.stringify({
     messageType: 'unregister',

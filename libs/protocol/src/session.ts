@@ -1,7 +1,7 @@
 import { isChannelId } from './channel-id';
 import { AckUpdate, ClientFrame, FrameError, HelloFrame } from './client-frames';
 import { CloseCode, CloseCodeValue } from './close-codes';
-import { PING_REPLY, registerReply, statusReply, unregisterReply } from './server-frames';
+import { PING_REPLY, registerFailure, statusReply, unregisterReply } from './server-frames';
 import { parseVersion } from './version';
 
 /**
@@ -13,6 +13,12 @@ export type Mode = 'simplepush' | 'webpush';
 export interface SessionState {
   helloDone: boolean;
   mode: Mode;
+  /**
+   * Web Push whatever the hello says: the client came in where autopush's clients are served.
+   * Autopush speaks only Web Push and ignores `use_webpush`, so clients written against it
+   * (Sunup, KUnifiedPush) do not send it.
+   */
+  readonly webpushOnly?: boolean;
   /** When the client last pinged (ms), 0 when never. */
   lastPingAt: number;
 }
@@ -32,8 +38,8 @@ export type Step =
   | { do: 'broadcast-subscribe'; broadcasts: Record<string, string> }
   | { do: 'nothing' };
 
-export function newSession(): SessionState {
-  return { helloDone: false, mode: 'simplepush', lastPingAt: 0 };
+export function newSession(webpushOnly = false): SessionState {
+  return { helloDone: false, mode: 'simplepush', lastPingAt: 0, webpushOnly };
 }
 
 export function step(
@@ -49,7 +55,7 @@ export function step(
       return { do: 'close', code: CloseCode.PROTOCOL_ERROR, reason: 'hello required first' };
     }
     state.helloDone = true;
-    state.mode = input.useWebpush ? 'webpush' : 'simplepush';
+    state.mode = input.useWebpush || state.webpushOnly ? 'webpush' : 'simplepush';
     return { do: 'hello', frame: input };
   }
 
@@ -71,10 +77,10 @@ export function step(
       if (!isChannelId(input.channelID)) {
         return {
           do: 'reply',
-          frame: registerReply(
+          frame: registerFailure(
+            state.mode,
             input.channelID ?? '',
             400,
-            undefined,
             'channelID must be a lowercase dashed UUID',
           ),
         };

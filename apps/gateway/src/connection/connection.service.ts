@@ -14,6 +14,7 @@ import { CONNECTION_CAP, GATEWAY_LOGGER } from '../gateway.tokens';
 import { attach, Connection, connectionOf } from './connection';
 import { AddressLimits } from './address-limits';
 import { ConnectionRegistry } from './connection-registry';
+import { BeforeClose, HeraldSocket } from './herald-socket';
 
 /**
  * Accepts sockets, turns their frames into protocol steps, and runs the one timer wheel of the
@@ -33,6 +34,7 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
   private readonly onClose: (this: WebSocket) => void;
   private readonly onPong: (this: WebSocket) => void;
   private readonly onError: (this: WebSocket, err: Error) => void;
+  private readonly onPeerClose: BeforeClose;
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
@@ -65,6 +67,12 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
     this.onError = function (err) {
       service.log.debug({ err: err.message }, 'socket error');
     };
+    // Runs when `ws` is about to answer a close it did not get from us (registry.close marks
+    // the connection closed first): the client's close frame, or a frame `ws` refused.
+    this.onPeerClose = function () {
+      const conn = connectionOf(this);
+      return conn && !conn.closed ? service.peerClosing(conn) : undefined;
+    };
   }
 
   onModuleInit(): void {
@@ -82,7 +90,8 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
     if (this.wheel) clearInterval(this.wheel);
   }
 
-  accept(ws: WebSocket, req: IncomingMessage): void {
+  /** `webpushOnly`: the socket came in at `/autopush`, whose clients always speak Web Push. */
+  accept(ws: WebSocket, req: IncomingMessage, webpushOnly = false): void {
     if (this.registry.size >= this.cap) {
       metrics.connectionsRefused.inc();
       ws.close(CloseCode.TRY_AGAIN_LATER, 'node full');
@@ -94,8 +103,9 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
       ws.close(CloseCode.POLICY_VIOLATION, 'too many connections from this address');
       return;
     }
-    const conn = new Connection(ws, Date.now(), address);
+    const conn = new Connection(ws, Date.now(), address, webpushOnly);
     attach(ws, conn);
+    if (ws instanceof HeraldSocket) ws.beforeClose = this.onPeerClose;
     ws.on('message', this.onMessage);
     ws.on('close', this.onClose);
     ws.on('pong', this.onPong);
@@ -186,20 +196,36 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /**
+   * The client began the close handshake: from now on its socket takes no pushes. The route is
+   * released before the close is answered, so a push sent once the client saw its close complete
+   * is stored (202), never reported routed to a socket that is gone.
+   */
+  private peerClosing(conn: Connection): Promise<unknown> | undefined {
+    conn.closed = true;
+    conn.inbox = null;
+    return this.releaseRoute(conn, this.registry.remove(conn));
+  }
+
   private closed(conn: Connection): void {
     conn.closed = true;
     conn.inbox = null;
     this.broadcasts.forget(conn);
     this.addressLimits.closed(conn.remoteAddress);
-    const wasHolder = this.registry.remove(conn);
-    // Clear the route so the ingress knows at once the client is offline. While draining we skip
-    // it (the herd of closes would all hit Redis at once; once the node has left the registry, the
-    // first notification that reaches no subscriber clears a stale route).
-    if (wasHolder && conn.epoch && !this.draining) {
-      this.users
-        .releaseRoute(conn.uaid as string, this.config.NODE_ID, conn.epoch)
-        .catch(() => undefined);
-    }
+    // remove() is false when peerClosing() already removed it (and released the route).
+    void this.releaseRoute(conn, this.registry.remove(conn));
+  }
+
+  /**
+   * Clears the route so the ingress knows at once the client is offline. While draining we skip
+   * it (the herd of closes would all hit Redis at once; once the node has left the registry, the
+   * first notification that reaches no subscriber clears a stale route).
+   */
+  private releaseRoute(conn: Connection, wasHolder: boolean): Promise<unknown> | undefined {
+    if (!wasHolder || !conn.epoch || this.draining) return undefined;
+    return this.users
+      .releaseRoute(conn.uaid as string, this.config.NODE_ID, conn.epoch)
+      .catch(() => undefined);
   }
 
   private tick(now: number): void {

@@ -28,6 +28,8 @@ export class Connection implements SessionState {
     readonly ws: WebSocket,
     readonly connectedAt: number,
     readonly remoteAddress: string,
+    /** Came in at `/autopush`: Web Push whatever the hello says. */
+    readonly webpushOnly = false,
   ) {}
 }
 

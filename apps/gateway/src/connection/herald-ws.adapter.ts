@@ -1,6 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { ServerOptions } from 'ws';
+import { HeraldSocket } from './herald-socket';
 
 /** Firefox offers this subprotocol; select it when offered, never require it. */
 export const PUSH_SUBPROTOCOL = 'push-notification';
@@ -8,7 +9,8 @@ export const PUSH_SUBPROTOCOL = 'push-notification';
 /**
  * Nest's ws adapter, trimmed for a node holding tens of thousands of idle sockets: no per-socket
  * rxjs message pipeline (frames go straight to the protocol state machine), no
- * permessage-deflate (its zlib context costs ~300 KB per socket), and a frame size limit.
+ * permessage-deflate (its zlib context costs ~300 KB per socket), a frame size limit, and
+ * sockets that can act before answering a close ({@link HeraldSocket}).
  */
 export class HeraldWsAdapter extends WsAdapter {
   constructor(
@@ -23,6 +25,7 @@ export class HeraldWsAdapter extends WsAdapter {
       ...options,
       ...this.wsOptions,
       perMessageDeflate: false,
+      WebSocket: HeraldSocket,
       handleProtocols: (protocols: Set<string>) =>
         protocols.has(PUSH_SUBPROTOCOL) ? PUSH_SUBPROTOCOL : false,
     });

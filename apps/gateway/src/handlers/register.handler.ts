@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
-import { CloseCode, registerReply, unregisterReply } from '@herald/protocol';
+import { CloseCode, registerFailure, registerReply, unregisterReply } from '@herald/protocol';
 import { ChannelRepository, MessageRepository } from '@herald/storage';
 import { EndpointTokenCodec } from '@herald/tokens';
 import { applicationServerKeyHash, decodeApplicationServerKey } from '@herald/webpush';
@@ -35,7 +35,7 @@ export class RegisterHandler {
       metrics.registrations.inc({ status: '400' });
       this.registry.send(
         conn,
-        registerReply(channelID, 400, undefined, 'key must be a P-256 public key in base64url'),
+        registerFailure(conn.mode, channelID, 400, 'key must be a P-256 public key in base64url'),
       );
       return;
     }
@@ -54,18 +54,18 @@ export class RegisterHandler {
           );
           break;
         case 'conflict':
-          reply = registerReply(
+          reply = registerFailure(
+            conn.mode,
             channelID,
             409,
-            undefined,
             'channelID is registered by another UAID',
           );
           break;
         case 'limit':
-          reply = registerReply(
+          reply = registerFailure(
+            conn.mode,
             channelID,
             413,
-            undefined,
             `at most ${this.config.MAX_CHANNELS_PER_UAID} channels per UAID`,
           );
           break;
@@ -76,13 +76,13 @@ export class RegisterHandler {
             conn,
             CloseCode.TRY_AGAIN_LATER,
             'UAID lost, reconnect',
-            registerReply(channelID, 410, undefined, 'UAID unknown'),
+            registerFailure(conn.mode, channelID, 410, 'UAID unknown'),
           );
           return;
       }
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'register failed');
-      reply = registerReply(channelID, 500, undefined, 'internal error');
+      reply = registerFailure(conn.mode, channelID, 500, 'internal error');
     }
     metrics.registrations.inc({ status: /"status":(\d+)/.exec(reply)?.[1] ?? '500' });
     this.registry.send(conn, reply);

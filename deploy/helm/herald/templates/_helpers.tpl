@@ -396,7 +396,10 @@ spec:
 {{- end }}
 {{- end }}
 
-{{/* networking.k8s.io/v1 Ingress to the component's `http` Service port. Params: ctx, component, values. */}}
+{{/*
+networking.k8s.io/v1 Ingress to the component's `http` Service port. Params: ctx, component,
+values, and optionally extraPaths: exact paths routed to the same port besides values.ingress.path.
+*/}}
 {{- define "herald.lib.ingress" -}}
 {{- with .values.ingress }}
 {{- if .enabled }}
@@ -432,6 +435,15 @@ spec:
                 name: {{ include "herald.resourceName" $ }}
                 port:
                   name: http
+          {{- range $.extraPaths }}
+          - path: {{ . }}
+            pathType: Exact
+            backend:
+              service:
+                name: {{ include "herald.resourceName" $ }}
+                port:
+                  name: http
+          {{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
