@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { HeraldConfig } from '@herald/config';
+import { HeraldConfig, trustProxyFn } from '@herald/config';
 import { RunningRole, startRole } from '@herald/runtime';
 import { installRawBodies } from './http/raw-body';
 import { PushExceptionFilter } from './http/push-exception.filter';
@@ -24,7 +24,9 @@ export function startIngress(
     // ones, and malformed URLs, are answered by frameworkErrors in our error shape.
     fastify: {
       bodyLimit: MAX_BODY_BYTES,
-      trustProxy: true,
+      // Only the operator's proxies may name the client (X-Forwarded-For): per-address limits
+      // key on it.
+      trustProxy: trustProxyFn(config.TRUST_PROXY),
       maxParamLength: 1024,
       frameworkErrors: (err, _req, reply) => {
         const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseTrustProxy } from './trust-proxy';
 
 // Every environment variable Herald reads, with its default. The README's configuration table is
 // checked against this object by a test, so the two cannot drift.
@@ -43,7 +44,14 @@ export const configSchema = z.object({
   SIMPLEPUSH_RATE_LIMIT_PER_MINUTE: int(600, 0),
   MAX_CONNECTIONS_PER_IP: int(10_000, 1),
   HELLO_RATE_PER_IP: int(100, 1),
-  TRUST_PROXY: bool(false),
+  /** Peers whose X-Forwarded-For is believed: false, true (one hop), a hop count, or a list. */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .superRefine((v, ctx) => {
+      const fn = parseTrustProxy(v);
+      if (typeof fn === 'string') ctx.addIssue({ code: 'custom', message: fn });
+    }),
   REDELIVERY_DELAY_MS: int(60_000, 10),
   REDELIVERY_MAX_DELAY_MS: int(900_000, 10),
   REDELIVERY_MAX_ATTEMPTS: int(5, 0),
