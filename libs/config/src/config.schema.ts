@@ -73,6 +73,8 @@ export const configSchema = z.object({
   /** Pushes per sender (VAPID key, else client IP) per window; 0 turns rate limiting off. */
   PUSH_RATE_LIMIT: int(6_000, 0),
   PUSH_RATE_WINDOW_MS: int(60_000, 100),
+  /** Web Push requests per subscription per minute, whoever signs them; 0 turns it off. */
+  WEBPUSH_RATE_LIMIT_PER_MINUTE: int(600, 0),
   /** Seconds a UnifiedPush message waits for an offline distributor (without a TTL header). */
   UP_MESSAGE_TTL_SECONDS: int(604_800, 1),
   /** Pushes per UnifiedPush endpoint (or seed id) per minute; 0 turns the limit off. */
