@@ -2,6 +2,7 @@ import type { FastifyReply } from 'fastify';
 import { HeraldConfig, trustProxyFn } from '@herald/config';
 import { RunningRole, startRole } from '@herald/runtime';
 import { installRawBodies } from './http/raw-body';
+import { ingressTimeouts } from './http/timeouts';
 import { PushExceptionFilter } from './http/push-exception.filter';
 import { Errno, sendPushError } from './http/push-error';
 import { IngressModule } from './ingress.module';
@@ -24,6 +25,7 @@ export function startIngress(
     // ones, and malformed URLs, are answered by frameworkErrors in our error shape.
     fastify: {
       bodyLimit: MAX_BODY_BYTES,
+      ...ingressTimeouts(config),
       // Only the operator's proxies may name the client (X-Forwarded-For): per-address limits
       // key on it.
       trustProxy: trustProxyFn(config.TRUST_PROXY),

@@ -81,6 +81,10 @@ export const configSchema = z.object({
   UP_RATE_LIMIT_PER_MINUTE: int(600, 0),
   /** Seed-protocol ids a client address may create per minute (GET /client/register). */
   SEED_REGISTER_RATE_PER_MINUTE: int(60, 1),
+  /** Time a client has to send an ingress request's headers and body (408 and close beyond). */
+  INGRESS_REQUEST_TIMEOUT_MS: int(10_000, 100),
+  /** Idle time of a keep-alive connection to the ingress before it is closed. */
+  INGRESS_KEEPALIVE_TIMEOUT_MS: int(72_000, 100),
   /** Keep-alive output on idle seed-protocol streams (/client/id, /client/multi_id). */
   SEED_KEEPALIVE_MS: int(30_000, 100),
 });
