@@ -26,6 +26,8 @@ export const configSchema = z.object({
   GATEWAY_PORT: port(8080),
   INGRESS_PORT: port(8081),
   WORKER_PORT: port(8082),
+  /** Prometheus /metrics, apart from the public ports; one per process (the roles share it). */
+  METRICS_PORT: port(9464),
   BIND_HOST: z.string().default('0.0.0.0'),
   PUBLIC_URL: z.string().url().optional(),
   ENDPOINT_SECRET: z.string().optional(),
