@@ -70,6 +70,8 @@ export const configSchema = z.object({
   WAKEUP_MIN_INTERVAL_MS: int(60_000, 0),
   /** Bearer token of the admin endpoints (broadcasts); unset: they refuse every request. */
   ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  /** Failed admin authentications one address may make per minute before it gets 429. */
+  ADMIN_AUTH_FAILURES_PER_MINUTE: int(10, 1),
   WEBPUSH_MAX_MESSAGES_PER_UAID: int(100, 1),
   WEBPUSH_BATCH_SIZE: int(10, 1),
   /** Pushes per sender (VAPID key, else client IP) per window; 0 turns rate limiting off. */
