@@ -61,7 +61,7 @@ async function measure(
 ): Promise<IdleServerFigures> {
   const before = await server.memory();
   const rssBefore = await settledRss(server.pid);
-  const metricsBefore = heapFromMetrics ? await metricHeapUsed(server.port) : NaN;
+  const metricsBefore = heapFromMetrics ? await metricHeapUsed(server.metricsPort) : NaN;
   const fleet = await ClientFleet.connect({
     urls: [url],
     total: n,
@@ -75,7 +75,7 @@ async function measure(
   try {
     const after = await server.memory();
     const rssAfter = await settledRss(server.pid);
-    const metricsAfter = heapFromMetrics ? await metricHeapUsed(server.port) : NaN;
+    const metricsAfter = heapFromMetrics ? await metricHeapUsed(server.metricsPort) : NaN;
     const c = fleet.connected || 1;
     return {
       clients: fleet.connected,

@@ -52,6 +52,8 @@ export interface MemorySample {
 export class BenchProcess {
   private out = '';
   readonly exited: Promise<number | null>;
+  /** A Herald role's metrics listener (METRICS_PORT); 0 for other processes. */
+  metricsPort = 0;
 
   constructor(
     readonly name: string,
@@ -162,7 +164,7 @@ export function httpText(port: number, path: string): Promise<string> {
   });
 }
 
-/** `nodejs_heap_size_used_bytes` from a role's /metrics (prom-client default metric). */
+/** `nodejs_heap_size_used_bytes` from a role's metrics listener (prom-client default metric). */
 export async function metricHeapUsed(port: number): Promise<number> {
   const text = await httpText(port, '/metrics');
   const m = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.e+]+)/m.exec(text);
@@ -182,6 +184,7 @@ export async function startRole(
   opts: { port?: number; env?: Record<string, string>; nodeArgs?: string[] } = {},
 ): Promise<BenchProcess> {
   const port = opts.port ?? (await freePort());
+  const metricsPort = await freePort();
   const env: Record<string, string> = {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
@@ -193,9 +196,15 @@ export async function startRole(
     GATEWAY_PORT: String(role === 'gateway' ? port : await freePort()),
     INGRESS_PORT: String(role === 'ingress' ? port : await freePort()),
     WORKER_PORT: String(role === 'worker' ? port : await freePort()),
+    METRICS_PORT: String(metricsPort),
     MAX_CONNECTIONS: '100000',
     HELLO_TIMEOUT_MS: '60000',
     ...opts.env,
   };
-  return spawnNode(`${role}:${nodeId}`, ENTRY[role], port, { env, nodeArgs: opts.nodeArgs });
+  const bp = await spawnNode(`${role}:${nodeId}`, ENTRY[role], port, {
+    env,
+    nodeArgs: opts.nodeArgs,
+  });
+  bp.metricsPort = Number(env.METRICS_PORT);
+  return bp;
 }

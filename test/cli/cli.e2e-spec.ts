@@ -47,8 +47,9 @@ describe('herald CLI', () => {
   });
 
   it('reports readiness and figures of each role, and fails for a role that is down', async () => {
-    const ports = Object.values(h.ports).map((p) => `http://127.0.0.1:${p}`);
-    const ok = await herald('stats', ...ports);
+    const roles = [h.ports.gateway, h.ports.ingress, h.ports.worker];
+    const ports = roles.map((p) => `http://127.0.0.1:${p}`);
+    const ok = await herald('stats', '--metrics-port', String(h.ports.metrics), ...ports);
     expect(ok.code).toBe(0);
     expect(ok.stdout.trim().split('\n')).toHaveLength(3);
     expect(ok.stdout).toMatch(

@@ -134,7 +134,8 @@ describe('a split Herald cluster', () => {
     expect((await putVersion(reg.pushEndpoint, 6)).status).toBe(200);
     a.ackFrame(await next);
     const acked = frames();
-    const metricsText = async () => (await fetch(`http://127.0.0.1:${worker.port}/metrics`)).text();
+    const metricsText = async () =>
+      (await fetch(`http://127.0.0.1:${worker.ports.metrics}/metrics`)).text();
     const redelivered = async () =>
       Number(/^herald_notifications_redelivered_total (\d+)/m.exec(await metricsText())?.[1] ?? 0);
     const before = await redelivered();

@@ -241,7 +241,11 @@ describe('default values', () => {
   it.each(APPS)('gives $component its port, probes and env', (app) => {
     const deploy = one<IDeployment>(objs, 'Deployment', name(app.component));
     const c = container(deploy);
-    expect(c.ports).toEqual([{ name: 'http', containerPort: app.port, protocol: 'TCP' }]);
+    // Metrics have their own listener (METRICS_PORT), apart from the app port.
+    expect(c.ports).toEqual([
+      { name: 'http', containerPort: app.port, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 9464, protocol: 'TCP' },
+    ]);
     expect(c.livenessProbe?.httpGet).toEqual({ path: '/livez', port: 'http' });
     expect(c.readinessProbe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
 
@@ -284,7 +288,7 @@ describe('default values', () => {
     const svc = one<IService>(objs, 'Service', name(app.component));
     const ports = svc.spec?.ports ?? [];
     const metrics = ports.find((p) => p.name === 'metrics');
-    expect(metrics?.targetPort).toBe('http');
+    expect(metrics?.targetPort).toBe('metrics');
     if (app.component === 'retry-worker') {
       expect(ports.map((p) => p.name)).toEqual(['metrics']);
     } else {
@@ -314,6 +318,7 @@ describe('default values', () => {
       LOG_LEVEL: 'info',
       PUBLIC_URL: `http://${name('ingress')}.${NAMESPACE}.svc:8081`,
       DRAIN_TIMEOUT_MS: '20000',
+      METRICS_PORT: '9464',
       REDIS_URL: `redis://${name('redis')}:6379`,
     });
     const redisSvc = one<IService>(objs, 'Service', name('redis'));
@@ -401,6 +406,18 @@ describe('values-production.yaml', () => {
     expect(cm.data?.PUBLIC_URL).toBe('https://updates.push.example.com');
   });
 
+  it('trusts X-Forwarded-For from one hop (the Ingress controller) on the apps behind an Ingress', () => {
+    for (const app of APPS) {
+      const c = container(one<IDeployment>(objs, 'Deployment', name(app.component)));
+      const trust = (c.env ?? []).filter((e) => e.name === 'TRUST_PROXY');
+      expect(trust).toEqual(
+        app.component === 'retry-worker' ? [] : [{ name: 'TRUST_PROXY', value: '1' }],
+      );
+    }
+    const cm = one<IConfigMap>(objs, 'ConfigMap', `${RELEASE}-herald-config`);
+    expect(cm.data?.TRUST_PROXY).toBeUndefined();
+  });
+
   it('exposes the gateway and the ingress through Ingresses', () => {
     const gw = one<IIngress>(objs, 'Ingress', name('gateway'));
     expect(gw.spec?.rules?.[0]?.host).toBe('push.example.com');
@@ -444,6 +461,27 @@ describe('value variants', () => {
         'retryWorker.autoscaling.minReplicas=2',
       ]),
     ).toEqual([name('retry-worker')]);
+  });
+
+  it('sets TRUST_PROXY only behind the chart Ingress, unless the operator names the proxies', () => {
+    const trustOf = (objs: K8sObject[], component: string) =>
+      (container(one<IDeployment>(objs, 'Deployment', name(component))).env ?? [])
+        .filter((e) => e.name === 'TRUST_PROXY')
+        .map((e) => e.value);
+    const cmOf = (objs: K8sObject[]) =>
+      one<IConfigMap>(objs, 'ConfigMap', `${RELEASE}-herald-config`).data ?? {};
+    const plain = render();
+    for (const app of APPS) expect(trustOf(plain, app.component)).toEqual([]);
+    expect(cmOf(plain).TRUST_PROXY).toBeUndefined();
+    const gatewayIngress = render([], ['gateway.ingress.enabled=true', 'gateway.ingress.host=h']);
+    expect(trustOf(gatewayIngress, 'gateway')).toEqual(['1']);
+    expect(trustOf(gatewayIngress, 'ingress')).toEqual([]);
+    const named = render(
+      [],
+      ['gateway.ingress.enabled=true', 'gateway.ingress.host=h', 'config.trustProxy=10.0.0.0/8'],
+    );
+    expect(cmOf(named).TRUST_PROXY).toBe('10.0.0.0/8');
+    for (const app of APPS) expect(trustOf(named, app.component)).toEqual([]);
   });
 
   it('renders ServiceMonitors when enabled on the default values', () => {

@@ -24,11 +24,9 @@ describe('metrics documentation and dashboard vs a live scrape', () => {
   beforeAll(async () => {
     redis = await ManagedRedis.start();
     herald = await startHerald('all', { redisUrl: redis.url });
-    types = new Map();
-    for (const port of Object.values(herald.ports)) {
-      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      for (const [k, v] of scrapeTypes(text)) types.set(k, v);
-    }
+    // The three roles of the all-in-one process share one registry and its metrics listener.
+    const text = await (await fetch(`http://127.0.0.1:${herald.ports.metrics}/metrics`)).text();
+    types = scrapeTypes(text);
   });
   afterAll(async () => {
     await herald?.kill();

@@ -114,7 +114,9 @@ describeIfFirefox('Firefox ESR against a split Herald cluster', () => {
       );
     });
     // Gateway B delivered it: Firefox acked it there.
-    const metrics = await (await fetch(`http://127.0.0.1:${gatewayB.port}/metrics`)).text();
+    const metrics = await (
+      await fetch(`http://127.0.0.1:${gatewayB.ports.metrics}/metrics`)
+    ).text();
     expect(metrics).toMatch(/herald_webpush_acks_total\{code="100"\} [1-9]/);
     expect(ingress.output()).toContain('ingress listening');
   });

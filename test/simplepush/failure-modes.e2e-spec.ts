@@ -10,6 +10,7 @@ import { HeraldProcess, startHerald } from '../support/herald-process';
 import { putVersion, SimplePushClient } from '../support/simplepush-client';
 import { waitFor } from '../support/wait-for';
 
+/** A metric from a process's metrics listener (its METRICS_PORT). */
 const metric = async (port: number, name: string): Promise<number> => {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(name + ' '));
@@ -131,8 +132,8 @@ describe('failure modes', () => {
     const note = again.nextOf('notification');
     expect((await putVersion(fresh.pushEndpoint, 2)).status).toBe(200);
     expect((await note).updates).toEqual([{ channelID: reg.channelID, version: '2' }]);
-    expect(await labelled(h.ports.gateway, 'herald_state_lost_total', '')).toBe(0);
-    expect(await metric(h.ports.gateway, 'herald_state_lost_total')).toBe(1);
+    expect(await labelled(h.ports.metrics, 'herald_state_lost_total', '')).toBe(0);
+    expect(await metric(h.ports.metrics, 'herald_state_lost_total')).toBe(1);
   });
 
   it('sends what was stored while its subscription was down once it is back, keeping the route', async () => {
@@ -217,7 +218,7 @@ describe('failure modes', () => {
     // Counted once the worker has the reply of the delete the test just saw.
     await waitFor(
       'the sweep to be counted',
-      async () => (await metric(h.ports.worker, 'herald_channel_owners_swept_total')) > 0,
+      async () => (await metric(h.ports.metrics, 'herald_channel_owners_swept_total')) > 0,
     );
   });
 
@@ -283,7 +284,7 @@ describe('failure modes', () => {
       await got;
       expect(datagrams).toEqual(['herald:wakeup']);
       expect((await putVersion(reg.pushEndpoint, 2)).status).toBe(202);
-      expect(await labelled(h.ports.ingress, 'herald_wakeups_total', 'result="rate_limited"')).toBe(
+      expect(await labelled(h.ports.metrics, 'herald_wakeups_total', 'result="rate_limited"')).toBe(
         1,
       );
       expect(datagrams).toHaveLength(1);
@@ -309,7 +310,7 @@ describe('failure modes', () => {
     });
     const second = await connect(h);
     expect(await second.closed).toEqual({ code: 1013, reason: 'node full' });
-    expect(await metric(h.ports.gateway, 'herald_connections_refused_total')).toBe(1);
+    expect(await metric(h.ports.metrics, 'herald_connections_refused_total')).toBe(1);
     // The first is served on.
     expect((await first.register()).status).toBe(413);
   });
@@ -334,9 +335,9 @@ describe('failure modes', () => {
     e.close();
     expect((await e.closed).code).not.toBe(1008);
     expect(
-      await labelled(h.ports.gateway, 'herald_address_limited_total', 'limit="connections"'),
+      await labelled(h.ports.metrics, 'herald_address_limited_total', 'limit="connections"'),
     ).toBe(1);
-    expect(await labelled(h.ports.gateway, 'herald_address_limited_total', 'limit="hellos"')).toBe(
+    expect(await labelled(h.ports.metrics, 'herald_address_limited_total', 'limit="hellos"')).toBe(
       1,
     );
   });
@@ -366,19 +367,19 @@ describe('failure modes', () => {
     c.ackFrame(await note);
     await waitFor(
       'the ack to be counted',
-      async () => (await metric(h.ports.gateway, 'herald_notifications_acked_total')) === 1,
+      async () => (await metric(h.ports.metrics, 'herald_notifications_acked_total')) === 1,
     );
-    expect(await metric(h.ports.gateway, 'herald_connections_open')).toBe(1);
-    expect(await labelled(h.ports.gateway, 'herald_hellos_total', 'result="new"')).toBe(1);
-    expect(await labelled(h.ports.gateway, 'herald_registrations_total', 'status="200"')).toBe(1);
+    expect(await metric(h.ports.metrics, 'herald_connections_open')).toBe(1);
+    expect(await labelled(h.ports.metrics, 'herald_hellos_total', 'result="new"')).toBe(1);
+    expect(await labelled(h.ports.metrics, 'herald_registrations_total', 'status="200"')).toBe(1);
     expect(
-      await labelled(h.ports.ingress, 'herald_notifications_accepted_total', 'result="routed"'),
+      await labelled(h.ports.metrics, 'herald_notifications_accepted_total', 'result="routed"'),
     ).toBe(1);
     expect(
-      await labelled(h.ports.gateway, 'herald_notifications_delivered_total', 'path="live"'),
+      await labelled(h.ports.metrics, 'herald_notifications_delivered_total', 'path="live"'),
     ).toBe(1);
-    expect(await metric(h.ports.gateway, 'herald_delivery_latency_seconds_count')).toBe(1);
-    const text = await (await fetch(`http://127.0.0.1:${h.ports.worker}/metrics`)).text();
+    expect(await metric(h.ports.metrics, 'herald_delivery_latency_seconds_count')).toBe(1);
+    const text = await (await fetch(`http://127.0.0.1:${h.ports.metrics}/metrics`)).text();
     expect(text).toContain('process_resident_memory_bytes');
     expect(text).toContain('nodejs_eventloop_lag_seconds');
   });

@@ -108,7 +108,7 @@ describe('soak', () => {
       const s: Record<string, number> = { t: Date.now(), sent, failed, notified };
       for (const [name, p] of Object.entries(procs)) {
         s[`${name}.rss`] = rss(p.proc.pid as number);
-        s[`${name}.handles`] = await metric(p.port, 'nodejs_active_handles_total');
+        s[`${name}.handles`] = await metric(p.ports.metrics, 'nodejs_active_handles_total');
       }
       const db = new Redis(redis.url);
       s['redis.keys'] = await db.dbsize();

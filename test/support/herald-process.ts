@@ -30,7 +30,8 @@ export interface HeraldProcess {
   proc: ChildProcess;
   /** The HTTP/WS port of the role (for 'all': the gateway's). */
   port: number;
-  ports: { gateway: number; ingress: number; worker: number };
+  /** The roles' ports, and the process's metrics listener (METRICS_PORT). */
+  ports: { gateway: number; ingress: number; worker: number; metrics: number };
   nodeId: string;
   /** Everything the process printed, for assertions and for failure messages. */
   output(): string;
@@ -50,7 +51,12 @@ export interface StartOptions {
 let counter = 0;
 
 export async function startHerald(role: Role, opts: StartOptions = {}): Promise<HeraldProcess> {
-  const ports = { gateway: await freePort(), ingress: await freePort(), worker: await freePort() };
+  const ports = {
+    gateway: await freePort(),
+    ingress: await freePort(),
+    worker: await freePort(),
+    metrics: await freePort(),
+  };
   // (see below: env may pin them)
   const nodeId = opts.nodeId ?? `test-${role}-${process.pid}-${++counter}`;
   const env: Record<string, string> = {
@@ -61,6 +67,7 @@ export async function startHerald(role: Role, opts: StartOptions = {}): Promise<
     GATEWAY_PORT: String(ports.gateway),
     INGRESS_PORT: String(ports.ingress),
     WORKER_PORT: String(ports.worker),
+    METRICS_PORT: String(ports.metrics),
     NODE_ID: nodeId,
     BIND_HOST: '127.0.0.1',
     ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
@@ -71,6 +78,7 @@ export async function startHerald(role: Role, opts: StartOptions = {}): Promise<
   ports.gateway = Number(env.GATEWAY_PORT);
   ports.ingress = Number(env.INGRESS_PORT);
   ports.worker = Number(env.WORKER_PORT);
+  ports.metrics = Number(env.METRICS_PORT);
   const proc = spawn(process.execPath, [ENTRY[role]], {
     cwd: ROOT,
     env,

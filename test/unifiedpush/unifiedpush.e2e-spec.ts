@@ -392,7 +392,9 @@ describe('UnifiedPush server interface and the seed protocol (split cluster)', (
       const stream = await openStream(`${publicUrl}/client/id/${id}`);
       const db = new Redis(redis.url);
       const stored = async () => {
-        const text = await (await fetch(`${urlB}/metrics`)).text();
+        const text = await (
+          await fetch(`http://127.0.0.1:${ingressB.ports.metrics}/metrics`)
+        ).text();
         const line = text
           .split('\n')
           .find((l) => l.startsWith('herald_webpush_messages_total{result="stored"}'));

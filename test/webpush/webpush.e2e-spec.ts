@@ -87,6 +87,8 @@ describe('Web Push over one Herald process', () => {
         WEBPUSH_MAX_MESSAGES_PER_UAID: String(MAX_MESSAGES),
         REDELIVERY_DELAY_MS: '3000',
         CLIENT_PING_MIN_INTERVAL_MS: '0',
+        // The test's TLS front and fromIp() speak for the client in X-Forwarded-For.
+        TRUST_PROXY: 'loopback',
       },
     });
     front = await startTlsFront(frontPort, herald.ports.ingress);

@@ -10,14 +10,15 @@ import { formatSummaries, summarize } from './metrics-summary';
  *   herald send-webpush <subscription.json> <text>    encrypted Web Push (RFC 8291), optional VAPID
  *       [--ttl S] [--topic T] [--urgency U] [--vapid-subject mailto:…] [--vapid-public K --vapid-private K]
  *   herald vapid-keys                                 a new VAPID key pair
- *   herald stats [base URL …]                          readiness and key figures of each role
+ *   herald stats [--metrics-port P] [base URL …]       readiness and key figures of each role
+ *       (figures from the same host's metrics listener, METRICS_PORT, default 9464)
  */
 const USAGE = `usage:
   herald send <endpoint> [--version N]
   herald send-webpush <subscription.json> <text> [--ttl S] [--topic T] [--urgency U]
         [--vapid-subject mailto:you@example.com --vapid-public KEY --vapid-private KEY]
   herald vapid-keys
-  herald stats [http://gateway:8080 http://ingress:8081 http://worker:8082]`;
+  herald stats [--metrics-port 9464] [http://gateway:8080 http://ingress:8081 http://worker:8082]`;
 
 async function send(endpoint: string, version?: string): Promise<number> {
   const res = await fetch(endpoint, {
@@ -59,7 +60,7 @@ async function sendWebpush(
   }
 }
 
-async function stats(urls: string[]): Promise<number> {
+async function stats(urls: string[], metricsPort = '9464'): Promise<number> {
   const bases = urls.length
     ? urls
     : ['http://localhost:8080', 'http://localhost:8081', 'http://localhost:8082'];
@@ -67,10 +68,10 @@ async function stats(urls: string[]): Promise<number> {
     bases.map(async (base) => {
       const url = base.replace(/\/+$/, '');
       try {
-        const [health, metrics] = await Promise.all([
-          fetch(`${url}/healthz`),
-          fetch(`${url}/metrics`),
-        ]);
+        // Metrics are not on the role's port but on its process's metrics listener.
+        const metricsUrl = new URL('/metrics', url);
+        metricsUrl.port = metricsPort;
+        const [health, metrics] = await Promise.all([fetch(`${url}/healthz`), fetch(metricsUrl)]);
         return summarize(url, health.ok, await metrics.text());
       } catch {
         return { url, ready: false, figures: {} };
@@ -93,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
       'vapid-subject': { type: 'string' },
       'vapid-public': { type: 'string' },
       'vapid-private': { type: 'string' },
+      'metrics-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -108,7 +110,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(JSON.stringify(webpush.generateVAPIDKeys(), null, 2));
       return 0;
     case 'stats':
-      return stats(args);
+      return stats(args, values['metrics-port']);
   }
   console.error(USAGE);
   return 2;

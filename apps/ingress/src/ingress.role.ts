@@ -1,7 +1,8 @@
 import type { FastifyReply } from 'fastify';
-import { HeraldConfig } from '@herald/config';
+import { HeraldConfig, trustProxyFn } from '@herald/config';
 import { RunningRole, startRole } from '@herald/runtime';
 import { installRawBodies } from './http/raw-body';
+import { ingressTimeouts } from './http/timeouts';
 import { PushExceptionFilter } from './http/push-exception.filter';
 import { Errno, sendPushError } from './http/push-error';
 import { IngressModule } from './ingress.module';
@@ -24,7 +25,10 @@ export function startIngress(
     // ones, and malformed URLs, are answered by frameworkErrors in our error shape.
     fastify: {
       bodyLimit: MAX_BODY_BYTES,
-      trustProxy: true,
+      ...ingressTimeouts(config),
+      // Only the operator's proxies may name the client (X-Forwarded-For): per-address limits
+      // key on it.
+      trustProxy: trustProxyFn(config.TRUST_PROXY),
       maxParamLength: 1024,
       frameworkErrors: (err, _req, reply) => {
         const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';

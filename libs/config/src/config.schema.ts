@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseTrustProxy } from './trust-proxy';
 
 // Every environment variable Herald reads, with its default. The README's configuration table is
 // checked against this object by a test, so the two cannot drift.
@@ -25,6 +26,8 @@ export const configSchema = z.object({
   GATEWAY_PORT: port(8080),
   INGRESS_PORT: port(8081),
   WORKER_PORT: port(8082),
+  /** Prometheus /metrics, apart from the public ports; one per process (the roles share it). */
+  METRICS_PORT: port(9464),
   BIND_HOST: z.string().default('0.0.0.0'),
   PUBLIC_URL: z.string().url().optional(),
   ENDPOINT_SECRET: z.string().optional(),
@@ -43,7 +46,14 @@ export const configSchema = z.object({
   SIMPLEPUSH_RATE_LIMIT_PER_MINUTE: int(600, 0),
   MAX_CONNECTIONS_PER_IP: int(10_000, 1),
   HELLO_RATE_PER_IP: int(100, 1),
-  TRUST_PROXY: bool(false),
+  /** Peers whose X-Forwarded-For is believed: false, true (one hop), a hop count, or a list. */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .superRefine((v, ctx) => {
+      const fn = parseTrustProxy(v);
+      if (typeof fn === 'string') ctx.addIssue({ code: 'custom', message: fn });
+    }),
   REDELIVERY_DELAY_MS: int(60_000, 10),
   REDELIVERY_MAX_DELAY_MS: int(900_000, 10),
   REDELIVERY_MAX_ATTEMPTS: int(5, 0),
@@ -60,6 +70,8 @@ export const configSchema = z.object({
   WAKEUP_MIN_INTERVAL_MS: int(60_000, 0),
   /** Bearer token of the admin endpoints (broadcasts); unset: they refuse every request. */
   ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  /** Failed admin authentications one address may make per minute before it gets 429. */
+  ADMIN_AUTH_FAILURES_PER_MINUTE: int(10, 1),
   WEBPUSH_MAX_MESSAGES_PER_UAID: int(100, 1),
   WEBPUSH_BATCH_SIZE: int(10, 1),
   /**
@@ -70,12 +82,18 @@ export const configSchema = z.object({
   /** Pushes per sender (VAPID key, else client IP) per window; 0 turns rate limiting off. */
   PUSH_RATE_LIMIT: int(6_000, 0),
   PUSH_RATE_WINDOW_MS: int(60_000, 100),
+  /** Web Push requests per subscription per minute, whoever signs them; 0 turns it off. */
+  WEBPUSH_RATE_LIMIT_PER_MINUTE: int(600, 0),
   /** Seconds a UnifiedPush message waits for an offline distributor (without a TTL header). */
   UP_MESSAGE_TTL_SECONDS: int(604_800, 1),
   /** Pushes per UnifiedPush endpoint (or seed id) per minute; 0 turns the limit off. */
   UP_RATE_LIMIT_PER_MINUTE: int(600, 0),
   /** Seed-protocol ids a client address may create per minute (GET /client/register). */
   SEED_REGISTER_RATE_PER_MINUTE: int(60, 1),
+  /** Time a client has to send an ingress request's headers and body (408 and close beyond). */
+  INGRESS_REQUEST_TIMEOUT_MS: int(10_000, 100),
+  /** Idle time of a keep-alive connection to the ingress before it is closed. */
+  INGRESS_KEEPALIVE_TIMEOUT_MS: int(72_000, 100),
   /** Keep-alive output on idle seed-protocol streams (/client/id, /client/multi_id). */
   SEED_KEEPALIVE_MS: int(30_000, 100),
 });

@@ -1,8 +1,8 @@
-import { Controller, Get, Header, Res } from '@nestjs/common';
+import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Readiness } from './readiness';
-import { metricsRegistry } from './herald-metrics';
 
+/** Liveness and readiness on every role's port. Metrics have their own listener (METRICS_PORT). */
 @Controller()
 export class HealthController {
   constructor(private readonly readiness: Readiness) {}
@@ -18,11 +18,5 @@ export class HealthController {
   async ready(@Res() reply: FastifyReply) {
     const { ready, detail } = await this.readiness.status();
     await reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', ...detail });
-  }
-
-  @Get('metrics')
-  @Header('Cache-Control', 'no-store')
-  async metrics(@Res() reply: FastifyReply) {
-    await reply.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
   }
 }

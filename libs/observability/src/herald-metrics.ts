@@ -184,6 +184,11 @@ export const metrics = {
     name: 'herald_broadcast_changes_total',
     help: 'broadcast versions changed by the operator (admin endpoint)',
   }),
+  adminAuthFailures: new Counter({
+    name: 'herald_admin_auth_failures_total',
+    help: 'admin requests refused: wrong or missing token (401), or throttled after too many from one address (429)',
+    labelNames: ['result'] as const,
+  }),
   broadcastsSent: new Counter({
     name: 'herald_broadcasts_sent_total',
     help: 'broadcast frames written to clients (hello, broadcast_subscribe, live change)',

@@ -4,3 +4,5 @@ export { metrics, metricsRegistry, startDefaultMetrics } from './herald-metrics'
 export { Readiness } from './readiness';
 export { ObservabilityModule } from './observability.module';
 export { loggerProvider } from './logger.provider';
+export { startMetricsListener } from './metrics-listener';
+export type { MetricsListener } from './metrics-listener';

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigModule, HeraldConfig } from '@herald/config';
 import { createLogger, Logger, NestPinoLogger } from '@herald/observability';
+import { leaseMetricsListener } from './shared-metrics';
 
 const LISTEN_BACKLOG = 4096;
 
@@ -12,6 +13,8 @@ export interface RunningRole {
   name: string;
   app: NestFastifyApplication;
   port: number;
+  /** The process's metrics listener (METRICS_PORT), shared by the roles it runs. */
+  metricsPort: number;
   /** Graceful stop: drain what the role holds, then close. */
   stop(): Promise<void>;
 }
@@ -46,6 +49,11 @@ export async function startRole(opts: RoleOptions): Promise<RunningRole> {
     },
   );
   await opts.prepare?.(app);
+  const metrics = await leaseMetricsListener(
+    opts.config.METRICS_PORT,
+    opts.config.BIND_HOST,
+    logger,
+  );
   // A deep accept queue: after a node dies, thousands of clients reconnect within a second, and
   // the kernel drops SYNs beyond the backlog (Node's default is 511).
   await app.listen({ port: opts.port, host: opts.config.BIND_HOST, backlog: LISTEN_BACKLOG });
@@ -57,10 +65,12 @@ export async function startRole(opts: RoleOptions): Promise<RunningRole> {
     name: opts.name,
     app,
     port,
+    metricsPort: metrics.port,
     stop: () =>
       (stopping ??= (async () => {
         await opts.beforeClose?.(app);
         await app.close();
+        await metrics.release();
       })()),
   };
 }

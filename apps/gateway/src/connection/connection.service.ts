@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
-import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
+import { clientAddress, HERALD_CONFIG, HeraldConfig, trustProxyFn } from '@herald/config';
 import { CloseCode, parseClientFrame, SessionLimits, step } from '@herald/protocol';
 import { Logger, metrics } from '@herald/observability';
 import { UserRepository } from '@herald/storage';
@@ -133,11 +133,14 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** The client's address: the socket's, or behind a trusted proxy the one it appended last. */
+  /** The client's address: the socket's, or behind trusted proxies (TRUST_PROXY) the one they name. */
   private clientAddress(req: IncomingMessage): string {
-    const forwarded = this.config.TRUST_PROXY ? req.headers['x-forwarded-for'] : undefined;
-    const last = typeof forwarded === 'string' ? forwarded.split(',').pop()?.trim() : undefined;
-    return last || req.socket.remoteAddress || '';
+    const peer = req.socket.remoteAddress ?? '';
+    return clientAddress(
+      trustProxyFn(this.config.TRUST_PROXY),
+      peer,
+      req.headers['x-forwarded-for'],
+    );
   }
 
   private receive(conn: Connection, data: WebSocket.RawData, isBinary: boolean): void {

@@ -32,6 +32,18 @@ export class RateLimits {
   }
 
   /**
+   * Web Push per subscription, in addition to the per-sender limit: a sender that signs each push
+   * with a fresh VAPID key is a new sender every time, but not a new subscription.
+   */
+  subscription(uaid: string, channelID: string): Promise<number> {
+    return this.hit(
+      `wp:${uaid}:${channelID}`,
+      this.config.WEBPUSH_RATE_LIMIT_PER_MINUTE,
+      MINUTE_MS,
+    );
+  }
+
+  /**
    * UnifiedPush per endpoint, not per host (SERV_1.2.0 §429). (SimplePush's per-endpoint limit is
    * counted inside the NOTIFY script, to keep a PUT one round trip.)
    */

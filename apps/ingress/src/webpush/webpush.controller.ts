@@ -59,6 +59,15 @@ export class WebPushController {
       const by = senderKey ? 'vapid' : 'ip';
       return sendRateLimited(reply, retryAfter, by, 'too many pushes, slow down');
     }
+    const endpointRetryAfter = await this.limits.subscription(claims.uaid, claims.channelID);
+    if (endpointRetryAfter) {
+      return sendRateLimited(
+        reply,
+        endpointRetryAfter,
+        'endpoint',
+        'too many pushes to this subscription, slow down',
+      );
+    }
 
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const parsed = parsePushHeaders(pushHeaderValues(req), body.length, {

@@ -183,6 +183,9 @@ ports:
   - name: http
     containerPort: {{ .values.port }}
     protocol: TCP
+  - name: metrics
+    containerPort: {{ .ctx.Values.config.metricsPort }}
+    protocol: TCP
 envFrom:
   - configMapRef:
       name: {{ include "herald.configMapName" .ctx }}
@@ -217,6 +220,11 @@ env:
       secretKeyRef:
         name: {{ include "herald.secretName" .ctx }}
         key: {{ .ctx.Values.secrets.keys.redisPassword }}
+  {{- end }}
+  {{- /* Behind the chart's own Ingress the controller is the one hop that names the client. */}}
+  {{- if and (not .ctx.Values.config.trustProxy) (dig "ingress" "enabled" false .values) }}
+  - name: TRUST_PROXY
+    value: "1"
   {{- end }}
   {{- range $name, $value := .values.env }}
   - name: {{ $name }}
@@ -270,17 +278,18 @@ spec:
     {{- if .metricsOnly }}
     - name: metrics
       port: {{ .values.port }}
-      targetPort: http
+      targetPort: metrics
       protocol: TCP
     {{- else }}
     - name: http
       port: {{ .values.port }}
       targetPort: http
       protocol: TCP
-    # Same container port, separate Service port: ServiceMonitors select ports by name.
+    # The metrics listener (METRICS_PORT), apart from the app port: ServiceMonitors select it by
+    # name, and the Ingress routes only to `http`.
     - name: metrics
       port: {{ .values.service.metricsPort }}
-      targetPort: http
+      targetPort: metrics
       protocol: TCP
     {{- end }}
 {{- end }}
