@@ -33,8 +33,20 @@ export function rows(r: BenchResults): Row[] {
   const out: Row[] = [];
   if (r.idle) {
     const { herald, rawWs, n } = r.idle;
+    const ng = r.idle.noGc;
+    if (ng) {
+      const parts = (f: typeof ng.herald) =>
+        `V8 heap committed ${kb(f.heapTotalPerConnBytes)}, used ${kb(f.heapUsedPerConnBytes)}, external ${kb(f.externalPerConnBytes)}`;
+      out.push({
+        metric: `RSS per idle connection as a pod sees it: no forced GC, settled, slope ${ng.low.toLocaleString('en')} → ${ng.high.toLocaleString('en')} connections on one process`,
+        herald: `${kb(ng.herald.rssPerConnBytes)} (${parts(ng.herald)}; ${ng.herald.failed} failed)`,
+        baseline: `raw ws ${kb(ng.rawWs.rssPerConnBytes)} (×${ng.ratio ?? 'n/a'}; ${parts(ng.rawWs)})`,
+        target: `≤ 1.5× raw ws (${kb(ng.rawWs.rssPerConnBytes * 1.5)})`,
+        verdict: verdict(ng.ratio !== null && ng.herald.failed === 0 && ng.ratio <= 1.5),
+      });
+    }
     out.push({
-      metric: `RSS per idle connection (${n.toLocaleString('en')} on one process)`,
+      metric: `RSS per idle connection after a forced GC (preloaded probe), 0 → ${n.toLocaleString('en')} on one process`,
       herald:
         kb(herald.rssPerConnBytes) +
         (herald.rssPerConnAtGcBytes

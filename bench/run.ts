@@ -10,7 +10,7 @@ import { describeMachine } from './support/machine';
 import { killSpawned, ROOT } from './support/processes';
 
 /**
- * `npm run bench [-- --quick] [-- --only idle|throughput|storm|cost] [-- --legs forwarder,floor,socketio,herald,webpush,replicated] [-- --clients N] [-- --rates a,b,...] [-- --profile] [-- --no-webpush] [-- --no-replicated]`:
+ * `npm run bench [-- --quick] [-- --only idle|throughput|storm|cost] [-- --legs forwarder,floor,socketio,herald,webpush,replicated] [-- --clients N] [-- --rates a,b,...] [-- --idle-no-gc low,high] [-- --profile] [-- --no-webpush] [-- --no-replicated]`:
  * runs the scenarios one after the other (each starts and stops its own Redis and processes),
  * prints the table and writes bench/results/<date>.json (and LATEST.md for a full run of
  * everything). `--legs` picks the throughput scenario's pipelines (all by default).
@@ -69,10 +69,17 @@ async function main(): Promise<void> {
   };
   log(`bench (${results.mode}): ${only.join(', ')} on ${JSON.stringify(results.machine)}`);
   if (only.includes('idle')) {
+    const noGc = numbersArg(process.argv, '--idle-no-gc');
     results.idle = await runIdle(
-      quick ? 5_000 : 19_000,
+      clients ?? (quick ? 5_000 : 19_000),
       quick ? null : { gateways: 6, perGateway: 17_000 },
       log,
+      // The pod's view (no forced GC): slope between two connection counts on one process.
+      noGc
+        ? { low: noGc[0], high: noGc[1] ?? noGc[0] * 2 }
+        : quick
+          ? { low: 2_000, high: 5_000 }
+          : { low: 5_000, high: 15_000 },
     );
   }
   if (only.includes('throughput')) {
