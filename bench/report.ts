@@ -89,9 +89,11 @@ export function rows(r: BenchResults): Row[] {
   const wp = r.throughput?.heraldWebPush;
   if (wp) {
     out.push({
-      metric: `Web Push: max sustained POSTs/s delivered (${wp.clients.toLocaleString('en')} clients)`,
-      herald: `${wp.maxSustainedPerSec.toLocaleString('en')}/s`,
-      baseline: '',
+      metric: `Web Push: max sustained POSTs/s delivered (${wp.clients.toLocaleString('en')} clients), CPU per notification at that rate`,
+      herald: `${wp.maxSustainedPerSec.toLocaleString('en')}/s; ${cpuText(atMax(wp))}`,
+      baseline: r.throughput?.socketio
+        ? `Socket.IO peer ${perSec(r.throughput.socketio)} (×${r.throughput.socketio.maxSustainedPerSec ? (wp.maxSustainedPerSec / r.throughput.socketio.maxSustainedPerSec).toFixed(2) : 'n/a'})`
+        : '',
       target: '',
       verdict: '',
     });
