@@ -5,14 +5,15 @@ import { markdown, rows, textTable, BenchResults } from './report';
 import { runCost } from './scenarios/cost';
 import { runIdle } from './scenarios/idle';
 import { runStorm } from './scenarios/storm';
-import { runThroughput } from './scenarios/throughput';
+import { Leg, LEGS, runThroughput } from './scenarios/throughput';
 import { describeMachine } from './support/machine';
 import { killSpawned, ROOT } from './support/processes';
 
 /**
- * `npm run bench [-- --quick] [-- --only idle|throughput|storm|cost] [-- --profile] [-- --no-webpush] [-- --no-replicated]`: runs the scenarios one
- * after the other (each starts and stops its own Redis and processes), prints the table and
- * writes bench/results/<date>.json (and LATEST.md for a full run of everything).
+ * `npm run bench [-- --quick] [-- --only idle|throughput|storm|cost] [-- --legs forwarder,floor,socketio,herald,webpush,replicated] [-- --clients N] [-- --rates a,b,...] [-- --idle-no-gc low,high] [-- --profile] [-- --no-webpush] [-- --no-replicated]`:
+ * runs the scenarios one after the other (each starts and stops its own Redis and processes),
+ * prints the table and writes bench/results/<date>.json (and LATEST.md for a full run of
+ * everything). `--legs` picks the throughput scenario's pipelines (all by default).
  */
 const SCENARIOS = ['idle', 'throughput', 'storm', 'cost'] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -27,8 +28,31 @@ function parseArgs(argv: string[]): { quick: boolean; only: Scenario[] } {
   return { quick, only: only as Scenario[] };
 }
 
+function parseLegs(argv: string[]): Leg[] {
+  const i = argv.indexOf('--legs');
+  let legs = i >= 0 ? (argv[i + 1] ?? '').split(',') : [...LEGS];
+  for (const l of legs)
+    if (!LEGS.includes(l as Leg)) throw new Error(`unknown leg "${l}"; one of ${LEGS.join(', ')}`);
+  if (argv.includes('--no-webpush')) legs = legs.filter((l) => l !== 'webpush');
+  if (argv.includes('--no-replicated')) legs = legs.filter((l) => l !== 'replicated');
+  return legs as Leg[];
+}
+
+/** `--name a,b,c` as numbers, or null when not given (smoke runs: `--clients 300 --rates 500`). */
+function numbersArg(argv: string[], name: string): number[] | null {
+  const i = argv.indexOf(name);
+  if (i < 0) return null;
+  const list = (argv[i + 1] ?? '').split(',').map(Number);
+  if (!list.length || list.some((n) => !Number.isFinite(n) || n <= 0))
+    throw new Error(`${name} wants positive numbers, comma-separated`);
+  return list;
+}
+
 async function main(): Promise<void> {
   const { quick, only } = parseArgs(process.argv.slice(2));
+  const legs = parseLegs(process.argv.slice(2));
+  const clients = numbersArg(process.argv, '--clients')?.[0];
+  const rates = numbersArg(process.argv, '--rates');
   if (process.argv.includes('--profile')) {
     process.env.BENCH_CPU_PROF = process.env.BENCH_CPU_PROF ?? '/tmp/herald-bench-profiles';
     mkdirSync(process.env.BENCH_CPU_PROF, { recursive: true });
@@ -45,33 +69,39 @@ async function main(): Promise<void> {
   };
   log(`bench (${results.mode}): ${only.join(', ')} on ${JSON.stringify(results.machine)}`);
   if (only.includes('idle')) {
+    const noGc = numbersArg(process.argv, '--idle-no-gc');
     results.idle = await runIdle(
-      quick ? 5_000 : 19_000,
+      clients ?? (quick ? 5_000 : 19_000),
       quick ? null : { gateways: 6, perGateway: 17_000 },
       log,
+      // The pod's view (no forced GC): slope between two connection counts on one process.
+      noGc
+        ? { low: noGc[0], high: noGc[1] ?? noGc[0] * 2 }
+        : quick
+          ? { low: 2_000, high: 5_000 }
+          : { low: 5_000, high: 15_000 },
     );
   }
   if (only.includes('throughput')) {
+    const base = quick
+      ? {
+          legs,
+          clients: 1_000,
+          rates: [1_000, 2_000, 3_000, 4_000, 6_000],
+          stepMs: 2_000,
+          latencyStepMs: 2_000,
+          putters: 1,
+        }
+      : {
+          legs,
+          clients: 2_000,
+          rates: [1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 8_000, 10_000, 12_000, 16_000],
+          stepMs: 5_000,
+          latencyStepMs: 10_000,
+          putters: 2,
+        };
     results.throughput = await runThroughput(
-      quick
-        ? {
-            clients: 1_000,
-            rates: [1_000, 2_000, 3_000, 4_000, 6_000],
-            stepMs: 2_000,
-            latencyStepMs: 2_000,
-            putters: 1,
-            webpush: !process.argv.includes('--no-webpush'),
-            replicated: !process.argv.includes('--no-replicated'),
-          }
-        : {
-            clients: 2_000,
-            rates: [1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 8_000, 10_000, 12_000, 16_000],
-            stepMs: 5_000,
-            latencyStepMs: 10_000,
-            putters: 2,
-            webpush: !process.argv.includes('--no-webpush'),
-            replicated: !process.argv.includes('--no-replicated'),
-          },
+      { ...base, clients: clients ?? base.clients, rates: rates ?? base.rates },
       log,
     );
   }

@@ -1,7 +1,9 @@
+import { io, Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 import { nowUs } from '../support/stats';
 import type {
   ChildReply,
+  ClientMode,
   ConnectCommand,
   FailureCounts,
   ParentCommand,
@@ -18,6 +20,8 @@ const procIndex = Number(process.argv[2] ?? 0);
 
 interface Client {
   ws: WebSocket | null;
+  /** The Socket.IO peer's client instead of `ws` (mode 'socketio'). */
+  sio: Socket | null;
   urlIndex: number;
   uaid: string;
   chids: string[];
@@ -112,11 +116,12 @@ function onNotification(
 function open(
   c: Client,
   url: string,
-  mode: 'simplepush' | 'webpush' | 'raw',
+  mode: ClientMode,
   channels: number,
   endpoints: Array<[number, string, string]> | null,
   timeoutMs = 60_000,
 ): Promise<string | null> {
+  if (mode === 'socketio') return openSocketIo(c, url, endpoints, timeoutMs);
   return new Promise((resolve) => {
     const ws = new WebSocket(url, mode === 'raw' ? undefined : ['push-notification'], {
       localAddress: c.ip,
@@ -200,6 +205,58 @@ function open(
   });
 }
 
+/**
+ * A client of the Socket.IO peer: WebSocket transport only, from the client's own source address,
+ * its channel id in the handshake (the node joins it to that room and answers with the endpoint).
+ * Notifications are counted and timed like SimplePush ones; the peer has no acks.
+ */
+function openSocketIo(
+  c: Client,
+  url: string,
+  endpoints: Array<[number, string, string]> | null,
+  timeoutMs: number,
+): Promise<string | null> {
+  return new Promise((resolve) => {
+    const chid = crypto.randomUUID();
+    const sio = io(url, {
+      transports: ['websocket'],
+      auth: { channelID: chid },
+      reconnection: false,
+      forceNew: true,
+      timeout: timeoutMs,
+      // Passed through to the `ws` client by engine.io-client.
+      ...({ localAddress: c.ip, perMessageDeflate: false } as object),
+    });
+    c.sio = sio;
+    c.closed = false;
+    c.ready = false;
+    let settled = false;
+    const settle = (cause: string | null) => {
+      if (!settled) {
+        settled = true;
+        resolve(cause);
+      }
+    };
+    sio.on('connect_error', (err: Error) => settle(`connect_error ${err.message.slice(0, 30)}`));
+    sio.on('disconnect', (reason: string) => {
+      c.closed = true;
+      c.ready = false;
+      settle(`disconnect ${reason}`);
+    });
+    sio.on('registered', (endpoint: string) => {
+      c.chids.push(chid);
+      c.ready = true;
+      endpoints?.push([c.urlIndex, chid, endpoint]);
+      settle(null);
+    });
+    sio.on('notification', (u: { channelID: string; version: number }) => {
+      const now = nowUs();
+      received++;
+      if (u.version >= statsSinceUs && u.version > 1e15) latencies.push(now - u.version);
+    });
+  });
+}
+
 /** Registers `n` more channels on an open client; resolves with how many were accepted. */
 function addChannels(
   c: Client,
@@ -242,6 +299,7 @@ async function connect(cmd: ConnectCommand): Promise<void> {
       const urlIndex = (clients.length + i) % cmd.urls.length;
       const c: Client = {
         ws: null,
+        sio: null,
         urlIndex,
         uaid: '',
         chids: [],
@@ -259,6 +317,7 @@ async function connect(cmd: ConnectCommand): Promise<void> {
       } else {
         failed++;
         c.ws?.terminate();
+        c.sio?.disconnect();
       }
     }
   };
@@ -410,7 +469,10 @@ process.on('message', (m: ParentCommand) => {
       return;
     }
     case 'close':
-      for (const c of clients) c.ws?.terminate();
+      for (const c of clients) {
+        c.ws?.terminate();
+        c.sio?.disconnect();
+      }
       reply({ kind: 'ok' });
       setTimeout(() => process.exit(0), 50);
       return;

@@ -1,12 +1,17 @@
 /** Messages between the bench orchestrator and its load-generator child processes (IPC). */
 
+export type ClientMode = 'simplepush' | 'webpush' | 'raw' | 'socketio';
+
 export interface ConnectCommand {
   cmd: 'connect';
   /** Client i connects to urls[i % urls.length]. */
   urls: string[];
   count: number;
-  /** 'simplepush': hello + register; 'raw': an open socket and nothing else. */
-  mode: 'simplepush' | 'webpush' | 'raw';
+  /**
+   * 'simplepush': hello + register; 'raw': an open socket and nothing else; 'socketio': a
+   * Socket.IO client of the peer (bench/baselines/socketio-node.ts), one room (channel) each.
+   */
+  mode: ClientMode;
   channels: number;
   /** Send endpoints back (throughput, storm); not for idle runs with many clients. */
   wantEndpoints: boolean;

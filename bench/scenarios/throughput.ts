@@ -1,7 +1,8 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@herald/managed-redis';
-import type { RunResult } from '../load/protocol';
+import type { ClientMode, RunResult } from '../load/protocol';
+import { BaselineCluster, startHeraldFloor, startSocketIoPeer } from '../support/baseline-clusters';
 import { ClientFleet } from '../support/client-fleet';
 import { startCluster } from '../support/cluster';
 import { forkLoad, LoadProcess, stopAll } from '../support/fleet';
@@ -34,22 +35,33 @@ export interface PipelineResult {
 }
 
 export interface ThroughputResult {
-  forwarder: PipelineResult;
-  herald: PipelineResult;
+  forwarder?: PipelineResult;
+  /**
+   * Herald's own floor: plain node:http ingress (token decode, Herald's NOTIFY script) and 2 `ws`
+   * gateways (Herald's frame, Herald's ACK script per ack), one Redis; nothing else.
+   */
+  heraldFloor?: PipelineResult;
+  /** The peer users compare with: Socket.IO 4, Redis adapter, 2 nodes, emitter ingress, no acks. */
+  socketio?: PipelineResult;
+  herald?: PipelineResult;
   /** The same cluster, Web Push POSTs (TTL 60, 8-byte-ish aes128gcm body) instead of PUTs. */
   heraldWebPush?: PipelineResult;
   /** Herald on a Redis with a replica and REDIS_WAIT_REPLICAS=1: every PUT waits for it. */
   heraldReplicated?: PipelineResult;
 }
 
+/** The pipelines of the throughput scenario, in the order they run. */
+export const LEGS = ['forwarder', 'floor', 'socketio', 'herald', 'webpush', 'replicated'] as const;
+export type Leg = (typeof LEGS)[number];
+
 export interface ThroughputOptions {
+  /** Which pipelines to measure (`--legs`); all by default. */
+  legs: Leg[];
   clients: number;
   rates: number[];
   stepMs: number;
   latencyStepMs: number;
   putters: number;
-  webpush: boolean;
-  replicated: boolean;
 }
 
 type Watched = { name: string; pid: number };
@@ -125,17 +137,24 @@ async function measurePipeline(
   watched: Watched[],
   o: ThroughputOptions,
   log: (s: string) => void,
-  kind: 'simplepush' | 'webpush' = 'simplepush',
+  mode: ClientMode = 'simplepush',
 ): Promise<PipelineResult> {
+  // The putter sends SimplePush PUTs to every pipeline but Web Push (the Socket.IO peer's ingress
+  // takes the same PUT); the clients speak each pipeline's own protocol.
+  const kind = mode === 'webpush' ? 'webpush' : 'simplepush';
   const fleet = await ClientFleet.connect({
     urls,
     total: o.clients,
-    mode: kind,
+    mode,
     channels: 1,
     wantEndpoints: true,
-    ack: true,
+    ack: mode !== 'socketio',
     processes: 2,
   });
+  if (fleet.failed > 0 && fleet.connected === 0) {
+    await fleet.close();
+    throw new Error(`${label}: no client could connect`);
+  }
   log(
     `  ${label}: ${fleet.connected} clients connected (${fleet.failed} failed) in ${fleet.ms} ms`,
   );
@@ -182,60 +201,118 @@ async function measurePipeline(
   }
 }
 
+/** Measures one baseline stack, started for the leg and stopped after it. */
+async function measureBaseline(
+  label: string,
+  start: () => Promise<BaselineCluster>,
+  mode: ClientMode,
+  o: ThroughputOptions,
+  log: (s: string) => void,
+): Promise<PipelineResult | undefined> {
+  let stack: BaselineCluster | undefined;
+  try {
+    stack = await start();
+    return await measurePipeline(label, stack.urls, stack.watched, o, log, mode);
+  } catch (err) {
+    // A baseline that fails must not cost the run its Herald figures.
+    log(`  ${label} leg failed: ${(err as Error).message}`);
+    return undefined;
+  } finally {
+    await stack?.stop();
+  }
+}
+
 export async function runThroughput(
   o: ThroughputOptions,
   log: (s: string) => void,
 ): Promise<ThroughputResult> {
-  log(`throughput: forwarder floor (one process, no Redis), ${o.clients} clients`);
-  const port = await freePort();
-  const fwd = await spawnNode(
-    'forwarder',
-    join(__dirname, '..', 'baselines', 'forwarder.js'),
-    port,
-    {
-      env: { PORT: String(port) },
-    },
-  );
-  let forwarder: PipelineResult;
-  try {
-    forwarder = await measurePipeline('forwarder', [`ws://127.0.0.1:${port}/`], [fwd], o, log);
-  } finally {
-    await fwd.stop();
-  }
-
-  log(`throughput: Herald (ingress, 2 gateways, worker, Redis), ${o.clients} clients`);
-  // The per-sender rate limit (6,000/min by default) would cap one load generator's POSTs.
-  const cluster = await startCluster({ gateways: 2, worker: true, env: { PUSH_RATE_LIMIT: '0' } });
-  const watched = [
-    cluster.ingress,
-    ...cluster.gateways,
-    { name: 'redis', pid: cluster.redis.pid as number },
-  ];
-  let herald: PipelineResult;
-  let heraldWebPush: PipelineResult | undefined;
-  try {
-    herald = await measurePipeline('herald', cluster.gatewayUrls, watched, o, log);
-    if (o.webpush) {
-      log(`throughput: Herald Web Push (POST /wpush/v1), ${o.clients} clients`);
-      try {
-        heraldWebPush = await measurePipeline(
-          'herald-webpush',
-          cluster.gatewayUrls,
-          watched,
-          o,
-          log,
-          'webpush',
-        );
-      } catch (err) {
-        log(`  Web Push leg failed: ${(err as Error).message}`);
-      }
+  const on = (leg: Leg) => o.legs.includes(leg);
+  const result: ThroughputResult = {};
+  if (on('forwarder')) {
+    log(`throughput: forwarder floor (one process, no Redis), ${o.clients} clients`);
+    const port = await freePort();
+    const fwd = await spawnNode(
+      'forwarder',
+      join(__dirname, '..', 'baselines', 'forwarder.js'),
+      port,
+      { env: { PORT: String(port) } },
+    );
+    try {
+      result.forwarder = await measurePipeline(
+        'forwarder',
+        [`ws://127.0.0.1:${port}/`],
+        [fwd],
+        o,
+        log,
+      );
+    } finally {
+      await fwd.stop();
     }
-  } finally {
-    await cluster.stop();
   }
 
-  let heraldReplicated: PipelineResult | undefined;
-  if (o.replicated) {
+  if (on('floor')) {
+    log(
+      `throughput: Herald's floor (node:http + 2 ws gateways, Herald's scripts), ${o.clients} clients`,
+    );
+    result.heraldFloor = await measureBaseline(
+      'herald-floor',
+      () => startHeraldFloor(2),
+      'simplepush',
+      o,
+      log,
+    );
+  }
+
+  if (on('socketio')) {
+    log(
+      `throughput: Socket.IO peer (2 nodes, Redis adapter, emitter ingress), ${o.clients} clients`,
+    );
+    result.socketio = await measureBaseline(
+      'socketio',
+      () => startSocketIoPeer(2),
+      'socketio',
+      o,
+      log,
+    );
+  }
+
+  if (on('herald') || on('webpush')) {
+    log(`throughput: Herald (ingress, 2 gateways, worker, Redis), ${o.clients} clients`);
+    // The per-sender rate limit (6,000/min by default) would cap one load generator's POSTs.
+    const cluster = await startCluster({
+      gateways: 2,
+      worker: true,
+      env: { PUSH_RATE_LIMIT: '0' },
+    });
+    const watched = [
+      cluster.ingress,
+      ...cluster.gateways,
+      { name: 'redis', pid: cluster.redis.pid as number },
+    ];
+    try {
+      if (on('herald'))
+        result.herald = await measurePipeline('herald', cluster.gatewayUrls, watched, o, log);
+      if (on('webpush')) {
+        log(`throughput: Herald Web Push (POST /wpush/v1), ${o.clients} clients`);
+        try {
+          result.heraldWebPush = await measurePipeline(
+            'herald-webpush',
+            cluster.gatewayUrls,
+            watched,
+            o,
+            log,
+            'webpush',
+          );
+        } catch (err) {
+          log(`  Web Push leg failed: ${(err as Error).message}`);
+        }
+      }
+    } finally {
+      await cluster.stop();
+    }
+  }
+
+  if (on('replicated')) {
     log(`throughput: Herald with a Redis replica and REDIS_WAIT_REPLICAS=1, ${o.clients} clients`);
     const replicated = await startCluster({
       gateways: 2,
@@ -244,7 +321,7 @@ export async function runThroughput(
       env: { PUSH_RATE_LIMIT: '0', REDIS_WAIT_REPLICAS: '1' },
     });
     try {
-      heraldReplicated = await measurePipeline(
+      result.heraldReplicated = await measurePipeline(
         'herald-wait1',
         replicated.gatewayUrls,
         [
@@ -260,5 +337,5 @@ export async function runThroughput(
       await replicated.stop();
     }
   }
-  return { forwarder, herald, heraldWebPush, heraldReplicated };
+  return result;
 }

@@ -1,4 +1,4 @@
-import type { ConnectResult, StatsResult } from '../load/protocol';
+import type { ClientMode, ConnectResult, StatsResult } from '../load/protocol';
 import { forkLoad, LoadProcess, stopAll } from './fleet';
 
 /** Sockets a load process holds at most (the descriptor cap is 20,000 per process). */
@@ -7,7 +7,7 @@ export const PER_PROCESS = 15_000;
 export interface FleetOptions {
   urls: string[];
   total: number;
-  mode: 'simplepush' | 'webpush' | 'raw';
+  mode: ClientMode;
   channels: number;
   wantEndpoints: boolean;
   ack: boolean;

@@ -1,13 +1,16 @@
 /**
  * Preloaded into a measured process (`node --expose-gc -r dist/bench/support/mem-probe.js ...`):
  * on SIGUSR2 it collects garbage and prints one `BENCH_MEM {json}` line to stderr, so the bench
- * reads RSS and heap after a full GC without any change to the app's code.
+ * reads RSS and heap after a full GC without any change to the app's code. With BENCH_MEM_NO_GC=1
+ * it reads memory as it is, without collecting: what a pod's memory limit sees (issue 14).
  */
 type Gc = () => void;
 
+const forceGc = process.env.BENCH_MEM_NO_GC !== '1';
+
 process.on('SIGUSR2', () => {
   const gc = (globalThis as { gc?: Gc }).gc;
-  if (gc) {
+  if (gc && forceGc) {
     gc();
     gc();
   }
