@@ -55,6 +55,8 @@ describe('Web Push topic index', () => {
         CLIENT_PING_MIN_INTERVAL_MS: '0',
         // The 600 short-lived messages of the issue, without reaching the stored-message limit.
         WEBPUSH_MAX_MESSAGES_PER_UAID: '1000',
+        // 601 pushes to one subscription within a minute: past the per-subscription rate limit.
+        WEBPUSH_RATE_LIMIT_PER_MINUTE: '0',
       },
     });
     front = await startTlsFront(frontPort, herald.ports.ingress);
