@@ -1,0 +1,118 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HeraldProcess } from '../../support/herald-process';
+import { SimplePushClient } from '../../support/simplepush-client';
+
+/** A process's resident set (MiB), from /proc: the figure the issue's "done when" bounds. */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  return kb ? Number(kb) / 1024 : NaN;
+}
+
+export interface HostileCounts {
+  opened: Record<string, number>;
+  closedByServer: Record<string, number>;
+  sentBytes: Record<string, number>;
+}
+
+export interface AbuseFigures {
+  rssBeforeMiB: number;
+  rssPeakMiB: number;
+  registers: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Registrations not answered 200 (none expected). */
+  failed: number;
+  hostile: HostileCounts;
+  gatewayExited: boolean;
+}
+
+export interface AbuseOptions {
+  durationMs: number;
+  ping: number;
+  flood: number;
+  ack: number;
+  silent: number;
+  /** Well-behaved clients, each registering one channel at a time with a pause between. */
+  wellBehaved: number;
+  gapMs: number;
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted.length
+    ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
+    : NaN;
+
+/**
+ * Hostile sockets (hostile-clients.js, its own process) against one gateway while well-behaved
+ * clients register one channel after another; samples the gateway's RSS all along.
+ */
+export async function runAbuse(gateway: HeraldProcess, o: AbuseOptions): Promise<AbuseFigures> {
+  const pid = gateway.proc.pid as number;
+  const url = `ws://127.0.0.1:${gateway.ports.gateway}/`;
+  const good: SimplePushClient[] = [];
+  for (let i = 0; i < o.wellBehaved; i++) {
+    const c = await SimplePushClient.connect(url);
+    expect((await c.hello()).status).toBe(200);
+    good.push(c);
+  }
+  const rssBeforeMiB = rssMiB(pid);
+  let rssPeakMiB = rssBeforeMiB;
+  const sampler = setInterval(() => {
+    if (gateway.proc.exitCode === null && gateway.proc.signalCode === null)
+      rssPeakMiB = Math.max(rssPeakMiB, rssMiB(pid));
+  }, 100);
+  // At the lowest priority: an attacker's CPU is not the gateway's, here they share two cores.
+  const hostile = spawn(
+    'nice',
+    [
+      '-n',
+      '19',
+      process.execPath,
+      join(__dirname, 'hostile-clients.js'),
+      JSON.stringify({
+        port: gateway.ports.gateway,
+        ping: o.ping,
+        flood: o.flood,
+        ack: o.ack,
+        silent: o.silent,
+        durationMs: o.durationMs,
+      }),
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] },
+  );
+  const counts = new Promise<HostileCounts>((resolve) => hostile.once('message', resolve));
+  const hostileExited = new Promise((r) => hostile.once('exit', r));
+
+  const latencies: number[] = [];
+  let failed = 0;
+  const deadline = Date.now() + o.durationMs;
+  await Promise.all(
+    good.map(async (c) => {
+      while (Date.now() < deadline && gateway.proc.exitCode === null) {
+        const t = performance.now();
+        const r = await c.register().catch(() => ({ status: 0 }));
+        latencies.push(performance.now() - t);
+        if (r.status !== 200) failed++;
+        await new Promise((res) => setTimeout(res, o.gapMs));
+      }
+    }),
+  );
+  const hostileCounts = await counts;
+  await hostileExited;
+  clearInterval(sampler);
+  good.forEach((c) => c.close());
+  const sorted = latencies.sort((a, b) => a - b);
+  return {
+    rssBeforeMiB,
+    rssPeakMiB,
+    registers: sorted.length,
+    p50Ms: percentile(sorted, 50),
+    p99Ms: percentile(sorted, 99),
+    failed,
+    hostile: hostileCounts,
+    gatewayExited: gateway.proc.exitCode !== null || gateway.proc.signalCode !== null,
+  };
+}
