@@ -11,6 +11,12 @@ export function rssMiB(pid: number): number {
   return kb ? Number(kb) / 1024 : NaN;
 }
 
+/** CPU seconds (user + system) a process has used, from /proc (clock ticks of 10 ms). */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 export interface HostileCounts {
   opened: Record<string, number>;
   closedByServer: Record<string, number>;
@@ -23,6 +29,8 @@ export interface AbuseFigures {
   registers: number;
   p50Ms: number;
   p99Ms: number;
+  /** The gateway's CPU use over the run, % of one core. */
+  gatewayCpuPercent: number;
   /** Registrations not answered 200 (none expected). */
   failed: number;
   hostile: HostileCounts;
@@ -59,6 +67,8 @@ export async function runAbuse(gateway: HeraldProcess, o: AbuseOptions): Promise
     good.push(c);
   }
   const rssBeforeMiB = rssMiB(pid);
+  const cpuBefore = cpuSeconds(pid);
+  const startedAt = Date.now();
   let rssPeakMiB = rssBeforeMiB;
   const sampler = setInterval(() => {
     if (gateway.proc.exitCode === null && gateway.proc.signalCode === null)
@@ -103,6 +113,10 @@ export async function runAbuse(gateway: HeraldProcess, o: AbuseOptions): Promise
   const hostileCounts = await counts;
   await hostileExited;
   clearInterval(sampler);
+  const alive = gateway.proc.exitCode === null && gateway.proc.signalCode === null;
+  const gatewayCpuPercent = alive
+    ? Math.round(((cpuSeconds(pid) - cpuBefore) * 100_000) / (Date.now() - startedAt))
+    : NaN;
   good.forEach((c) => c.close());
   const sorted = latencies.sort((a, b) => a - b);
   return {
@@ -111,6 +125,7 @@ export async function runAbuse(gateway: HeraldProcess, o: AbuseOptions): Promise
     registers: sorted.length,
     p50Ms: percentile(sorted, 50),
     p99Ms: percentile(sorted, 99),
+    gatewayCpuPercent,
     failed,
     hostile: hostileCounts,
     gatewayExited: gateway.proc.exitCode !== null || gateway.proc.signalCode !== null,

@@ -7,19 +7,29 @@ import { CONNECTION_CAP } from '../gateway.tokens';
 import { AddressLimits } from './address-limits';
 import { ConnectionRegistry } from './connection-registry';
 
+/**
+ * Sockets taken past the connection cap before their first request: probes and a scrape must
+ * still get through to a full node (they fit in the descriptors RESERVED_DESCRIPTORS keeps).
+ */
+export const ACCEPT_HEADROOM = 64;
+/** How long a socket over its address's limit may take to upgrade (then refused 1008) or ask. */
+export const OVER_LIMIT_GRACE_MS = 1_000;
+
 const ADDRESS = Symbol('herald.acceptedFrom');
-type Tagged = Socket & { [ADDRESS]?: string };
+const OVER = Symbol('herald.overAddressLimit');
+type Tagged = Socket & { [ADDRESS]?: string; [OVER]?: true };
 
 /**
- * The gateway's TCP sockets from accept() on, before any WebSocket exists: each counts against its
- * address's limit and the node's cap from the first byte (a socket that never upgrades holds a
- * descriptor all the same), and one that neither upgrades nor makes an HTTP request within
- * UPGRADE_TIMEOUT_MS is cut. Behind a trusted proxy every socket comes from the proxy: addresses
- * are then counted at upgrade, from X-Forwarded-For.
+ * The gateway's TCP sockets from accept() on, before any WebSocket exists. Each counts against
+ * its address's limit from the first byte (a socket that never upgrades holds a descriptor all
+ * the same); one that neither upgrades nor makes an HTTP request within UPGRADE_TIMEOUT_MS is
+ * cut. A socket over its address's limit gets a second to show what it is: a probe is answered,
+ * an upgrade closed (1008), silence cut. Behind a trusted proxy every socket comes from the
+ * proxy: addresses are then counted at upgrade, from X-Forwarded-For.
  */
 @Injectable()
 export class AcceptGate {
-  /** Accepted, not yet upgraded nor serving a request: socket → accepted at (ms). */
+  /** Accepted, neither upgraded nor serving a request yet: socket → deadline (ms). */
   readonly pending = new Map<Socket, number>();
   private readonly watched = new WeakSet<Server>();
   private readonly onAccept: (socket: Socket) => void;
@@ -51,36 +61,45 @@ export class AcceptGate {
     server.on('request', this.onRequest);
   }
 
-  /** The socket became a WebSocket: the connection's own deadlines take over. */
-  upgraded(socket: Socket): void {
+  /**
+   * The socket became a WebSocket: the connection's own deadlines take over. False when its
+   * address was over the limit at accept: the caller refuses it.
+   */
+  upgraded(socket: Socket): boolean {
     this.pending.delete(socket);
+    if (!(socket as Tagged)[OVER]) return true;
+    metrics.addressLimited.inc({ limit: 'connections' });
+    return false;
   }
 
   private accepted(socket: Socket): void {
-    if (this.registry.size + this.pending.size >= this.cap) {
+    if (this.registry.size + this.pending.size >= this.cap + ACCEPT_HEADROOM) {
       metrics.connectionsRefused.inc();
       socket.destroy();
       return;
     }
+    const now = Date.now();
+    let deadline = now + this.config.UPGRADE_TIMEOUT_MS;
     if (!this.config.TRUST_PROXY) {
       const address = socket.remoteAddress ?? '';
-      if (!this.limits.tryOpen(address)) {
-        metrics.addressLimited.inc({ limit: 'connections' });
-        socket.destroy();
-        return;
+      if (this.limits.tryOpen(address)) {
+        (socket as Tagged)[ADDRESS] = address;
+      } else {
+        (socket as Tagged)[OVER] = true;
+        deadline = now + Math.min(OVER_LIMIT_GRACE_MS, this.config.UPGRADE_TIMEOUT_MS);
       }
-      (socket as Tagged)[ADDRESS] = address;
     }
-    this.pending.set(socket, Date.now());
+    this.pending.set(socket, deadline);
     socket.once('close', this.onClose);
   }
 
   /** Cuts sockets that have not upgraded in time (called by the connection wheel each second). */
   sweep(now: number): void {
-    for (const [socket, at] of this.pending) {
-      if (now - at < this.config.UPGRADE_TIMEOUT_MS) break; // in accept order
+    for (const [socket, deadline] of this.pending) {
+      if (now < deadline) continue;
       this.pending.delete(socket);
-      metrics.clientBudget.inc({ budget: 'upgrade_time' });
+      if ((socket as Tagged)[OVER]) metrics.addressLimited.inc({ limit: 'connections' });
+      else metrics.clientBudget.inc({ budget: 'upgrade_time' });
       socket.destroy();
     }
   }

@@ -95,7 +95,10 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
   }
 
   accept(ws: WebSocket, req: IncomingMessage): void {
-    this.gate.upgraded(req.socket);
+    if (!this.gate.upgraded(req.socket)) {
+      ws.close(CloseCode.POLICY_VIOLATION, 'too many connections from this address');
+      return;
+    }
     if (this.registry.size >= this.cap) {
       metrics.connectionsRefused.inc();
       ws.close(CloseCode.TRY_AGAIN_LATER, 'node full');
