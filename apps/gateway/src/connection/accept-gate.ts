@@ -23,17 +23,19 @@ type Tagged = Socket & { [ADDRESS]?: string; [OVER]?: true };
  * The gateway's TCP sockets from accept() on, before any WebSocket exists. Each counts against
  * its address's limit from the first byte (a socket that never upgrades holds a descriptor all
  * the same); one that neither upgrades nor makes an HTTP request within UPGRADE_TIMEOUT_MS is
- * cut. A socket over its address's limit gets a second to show what it is: a probe is answered,
+ * cut, by its own socket timer (a sweep would cut them in batches, and their reconnects come
+ * back as a burst of accepts). A socket over its address's limit gets a second to show what it is: a probe is answered,
  * an upgrade closed (1008), silence cut. Behind a trusted proxy every socket comes from the
  * proxy: addresses are then counted at upgrade, from X-Forwarded-For.
  */
 @Injectable()
 export class AcceptGate {
-  /** Accepted, neither upgraded nor serving a request yet: socket → deadline (ms). */
-  readonly pending = new Map<Socket, number>();
+  /** Accepted, neither upgraded nor serving a request yet. */
+  readonly pending = new Set<Socket>();
   private readonly watched = new WeakSet<Server>();
   private readonly onAccept: (socket: Socket) => void;
   private readonly onClose: (this: Socket) => void;
+  private readonly onTimeout: (this: Socket) => void;
   private readonly onRequest: (req: { socket: Socket }) => void;
 
   constructor(
@@ -50,8 +52,14 @@ export class AcceptGate {
       const address = (this as Tagged)[ADDRESS];
       if (address !== undefined) gate.limits.closed(address);
     };
+    this.onTimeout = function () {
+      if (!gate.pending.delete(this)) return;
+      if ((this as Tagged)[OVER]) metrics.addressLimited.inc({ limit: 'connections' });
+      else metrics.clientBudget.inc({ budget: 'upgrade_time' });
+      this.destroy();
+    };
     // A plain HTTP request (probes, metrics) is governed by Node's own keep-alive timeout.
-    this.onRequest = (req) => this.pending.delete(req.socket);
+    this.onRequest = (req) => this.settled(req.socket);
   }
 
   watch(server: Server): void {
@@ -66,10 +74,16 @@ export class AcceptGate {
    * address was over the limit at accept: the caller refuses it.
    */
   upgraded(socket: Socket): boolean {
-    this.pending.delete(socket);
+    this.settled(socket);
     if (!(socket as Tagged)[OVER]) return true;
     metrics.addressLimited.inc({ limit: 'connections' });
     return false;
+  }
+
+  private settled(socket: Socket): void {
+    if (!this.pending.delete(socket)) return;
+    socket.removeListener('timeout', this.onTimeout);
+    socket.setTimeout(0);
   }
 
   private accepted(socket: Socket): void {
@@ -78,29 +92,19 @@ export class AcceptGate {
       socket.destroy();
       return;
     }
-    const now = Date.now();
-    let deadline = now + this.config.UPGRADE_TIMEOUT_MS;
+    let timeout = this.config.UPGRADE_TIMEOUT_MS;
     if (!this.config.TRUST_PROXY) {
       const address = socket.remoteAddress ?? '';
       if (this.limits.tryOpen(address)) {
         (socket as Tagged)[ADDRESS] = address;
       } else {
         (socket as Tagged)[OVER] = true;
-        deadline = now + Math.min(OVER_LIMIT_GRACE_MS, this.config.UPGRADE_TIMEOUT_MS);
+        timeout = Math.min(OVER_LIMIT_GRACE_MS, timeout);
       }
     }
-    this.pending.set(socket, deadline);
+    this.pending.add(socket);
     socket.once('close', this.onClose);
-  }
-
-  /** Cuts sockets that have not upgraded in time (called by the connection wheel each second). */
-  sweep(now: number): void {
-    for (const [socket, deadline] of this.pending) {
-      if (now < deadline) continue;
-      this.pending.delete(socket);
-      if ((socket as Tagged)[OVER]) metrics.addressLimited.inc({ limit: 'connections' });
-      else metrics.clientBudget.inc({ budget: 'upgrade_time' });
-      socket.destroy();
-    }
+    socket.once('timeout', this.onTimeout);
+    socket.setTimeout(timeout);
   }
 }

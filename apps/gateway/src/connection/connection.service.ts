@@ -19,6 +19,8 @@ import { charge, fullBudget, take } from './rate-budget';
 
 /** What a queued frame costs beyond its text (the string and the array slot), in bytes. */
 const FRAME_OVERHEAD = 64;
+/** Time one connection's frames may hold the event loop before the others get a turn (ms). */
+const SLICE_MS = 2;
 
 /**
  * Accepts sockets, turns their frames into protocol steps, and runs the one timer wheel of the
@@ -192,7 +194,14 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
 
   /** Frames of one connection are handled one after the other, each with its I/O finished. */
   private async drainInbox(conn: Connection): Promise<void> {
+    let slice = performance.now();
     while (conn.inbox && conn.inbox.length && !conn.closed) {
+      // Frames answered without I/O never leave this loop: after a slice, let others be read.
+      if (performance.now() - slice > SLICE_MS) {
+        await new Promise(setImmediate);
+        slice = performance.now();
+        if (!conn.inbox) break;
+      }
       const text = conn.inbox.shift() as string;
       conn.inboxBytes -= text.length + FRAME_OVERHEAD;
       if (conn.paused && conn.inbox.length === 0) {
@@ -303,7 +312,6 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
 
   private tick(now: number): void {
     this.addressLimits.sweep(now);
-    this.gate.sweep(now);
     const touchEvery = this.users.touchEveryMs;
     if (touchEvery > 0 && now - this.lastTouch >= Math.min(touchEvery / 2, 60_000)) {
       this.lastTouch = now;
