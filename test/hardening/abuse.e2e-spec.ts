@@ -33,6 +33,7 @@ describe('hardening: one hostile client cannot take a gateway down', () => {
       silent: 300,
       wellBehaved: 3,
       gapMs: 150,
+      warmupMs: 1_000,
     });
     process.stdout.write(`abuse (short): ${JSON.stringify(f)}\n`);
     expect(f.gatewayExited).toBe(false);

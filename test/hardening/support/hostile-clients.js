@@ -4,7 +4,7 @@
 //   ping    upgrade, then 125-byte ping frames without ever reading (item 1)
 //   flood   hello, then ~60 KB register frames without reading the replies (item 2)
 //   ack     hello, then 64 KB ack frames holding a 20-digit number, reading (item 2, parse cost)
-//   silent  TCP connections that never send a byte (item 3)
+//   silent  TCP connections that never send a byte (item 3), opened over the first seconds
 // Argument: JSON {port, ping, flood, ack, silent, durationMs}. Reports counts over IPC and exits.
 'use strict';
 const net = require('node:net');
@@ -79,10 +79,14 @@ function silent(local) {
   });
 }
 
+process.send?.({ started: true });
 for (let i = 0; i < opts.ping; i++) wsClient('ping', `127.0.1.${i + 1}`);
 for (let i = 0; i < opts.flood; i++) wsClient('flood', `127.0.2.${i + 1}`);
 for (let i = 0; i < opts.ack; i++) wsClient('ack', `127.0.3.${i + 1}`);
-for (let i = 0; i < opts.silent; i++) silent(`127.0.4.${(i % 250) + 1}`);
+// Silent sockets ramp up 25 per 100 ms: a burst of hundreds of connects at once stalls any Node
+// server for as long as its accepts take (~0.3 ms each), which is a network flood, not item 3.
+for (let i = 0; i < opts.silent; i++)
+  setTimeout(() => silent(`127.0.4.${(i % 250) + 1}`), Math.floor(i / 25) * 100);
 
 setTimeout(() => {
   for (const s of sockets) s.terminate ? s.terminate() : s.destroy();
