@@ -41,6 +41,7 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
   private readonly onPong: (this: WebSocket) => void;
   private readonly onPing: (this: WebSocket, data: Buffer) => void;
   private readonly onError: (this: WebSocket, err: Error) => void;
+  private readonly startDrain: (conn: Connection) => void;
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
@@ -76,6 +77,7 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
       const conn = connectionOf(this);
       if (conn) service.ping(conn, data);
     };
+    this.startDrain = (conn) => void this.drainInbox(conn);
     this.onError = function (err) {
       service.log.debug({ err: err.message }, 'socket error');
     };
@@ -165,7 +167,9 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
       return;
     }
     conn.inbox = [text];
-    void this.drainInbox(conn);
+    // Not now: ws hands over every frame libuv read in this turn (up to 32 reads of 64 KiB from
+    // one socket), so one client's frames would be handled back to back before anyone else's.
+    setImmediate(this.startDrain, conn);
   }
 
   /**
