@@ -124,6 +124,29 @@ describe('hardening: one connection within its budgets', () => {
     expect(gw.proc.exitCode).toBeNull();
   }, 30_000);
 
+  it('closes (1008) a client whose frames, read at once, exceed twice MAX_QUEUED_BYTES', async () => {
+    // 8 KiB: 125 tiny frames (66 bytes each once queued), far fewer than one read holds.
+    const gw = await start({ MAX_QUEUED_BYTES: '4096' });
+    const ws = await open(gw);
+    const bye = closed(ws);
+    // 10,000 tiny frames in one write, read by ws in 64 KiB reads before any is handled.
+    const socket = (ws as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+    socket.cork();
+    for (let i = 0; i < 10_000; i++) ws.send('{}');
+    socket.uncork();
+    expect(await within(10_000, 'the flooding client closed', bye)).toEqual({
+      code: 1008,
+      reason: 'too many frames queued',
+    });
+    expect(
+      await metricValue(
+        gw.port,
+        'herald_client_budget_exceeded_total',
+        'budget="inbound_overflow"',
+      ),
+    ).toBe(1);
+  }, 30_000);
+
   it('closes (1008) a client whose frames cost more parse time than its budget', async () => {
     const gw = await start();
     const ws = await open(gw);

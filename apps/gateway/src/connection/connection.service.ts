@@ -174,13 +174,13 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * Frames arrive faster than they are handled: stop reading (the client's TCP window fills up
-   * and it waits). What ws had already read still arrives (one read, up to 64 KiB); past that
-   * the client is not waiting, and is closed.
+   * and it waits). What ws had already read still arrives (one read, up to 64 KiB: a client may
+   * pipeline hundreds of small frames); only bytes past twice the budget close it.
    */
   private bound(conn: Connection): void {
     const inbox = conn.inbox as string[];
     const { MAX_QUEUED_FRAMES, MAX_QUEUED_BYTES } = this.config;
-    if (inbox.length > 4 * MAX_QUEUED_FRAMES || conn.inboxBytes > 2 * MAX_QUEUED_BYTES) {
+    if (conn.inboxBytes > 2 * MAX_QUEUED_BYTES) {
       metrics.clientBudget.inc({ budget: 'inbound_overflow' });
       this.cut(conn, 'too many frames queued');
       conn.inbox = null;
