@@ -23,6 +23,7 @@ export const HERALD_METRICS: Readonly<Record<string, MetricType>> = {
   herald_wakeups_total: 'counter',
   herald_dead_nodes_swept_total: 'counter',
   herald_webpush_messages_stored: 'gauge',
+  herald_client_budget_exceeded_total: 'counter',
 };
 
 /** prom-client's default metrics, read from the installed prom-client rather than copied. */

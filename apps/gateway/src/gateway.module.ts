@@ -9,6 +9,7 @@ import { messageIdCodecProvider } from '@herald/webpush';
 import { BroadcastService } from './handlers/broadcast.service';
 import { WebPushDelivery } from './handlers/webpush-delivery';
 import { AddressLimits } from './connection/address-limits';
+import { AcceptGate } from './connection/accept-gate';
 import { ConnectionRegistry } from './connection/connection-registry';
 import { ConnectionService } from './connection/connection.service';
 import { AckHandler } from './handlers/ack.handler';
@@ -37,10 +38,15 @@ import { connectionCap, processOpenFilesLimit } from './connection/connection-ca
     {
       provide: AddressLimits,
       useFactory: (c: HeraldConfig) =>
-        new AddressLimits(c.MAX_CONNECTIONS_PER_IP, c.HELLO_RATE_PER_IP),
+        new AddressLimits(
+          c.MAX_CONNECTIONS_PER_IP,
+          c.HELLO_RATE_PER_IP,
+          c.NEW_UAIDS_PER_IP_PER_MINUTE,
+        ),
       inject: [HERALD_CONFIG],
     },
     ConnectionRegistry,
+    AcceptGate,
     ConnectionService,
     HelloHandler,
     RegisterHandler,

@@ -1,5 +1,6 @@
 import { HeraldConfig } from '@herald/config';
 import { RunningRole, startRole } from '@herald/runtime';
+import { AcceptGate } from './connection/accept-gate';
 import { HeraldWsAdapter } from './connection/herald-ws.adapter';
 import { DrainService } from './drain.service';
 import { GatewayModule } from './gateway.module';
@@ -14,7 +15,14 @@ export function startGateway(
     config,
     port,
     prepare: (app) => {
-      app.useWebSocketAdapter(new HeraldWsAdapter(app, { maxPayload: config.MAX_FRAME_BYTES }));
+      const gate = app.get(AcceptGate);
+      app.useWebSocketAdapter(
+        new HeraldWsAdapter(
+          app,
+          { maxPayload: config.MAX_FRAME_BYTES, closeTimeout: config.CLOSE_TIMEOUT_MS },
+          (server) => gate.watch(server),
+        ),
+      );
     },
     beforeClose: (app) => app.get(DrainService).drain(),
   });

@@ -54,6 +54,21 @@ export const configSchema = z.object({
       const fn = parseTrustProxy(v);
       if (typeof fn === 'string') ctx.addIssue({ code: 'custom', message: fn });
     }),
+  /** New UAIDs one client address may be given per minute (one minute of burst). */
+  NEW_UAIDS_PER_IP_PER_MINUTE: int(600, 1),
+  /** Registrations per connection per second (ten seconds of burst). */
+  REGISTER_RATE_PER_SECOND: int(10, 1),
+  /** WebSocket ping frames a client may send per second (ten seconds of burst). */
+  PING_FRAMES_PER_SECOND: int(1, 1),
+  /** Frames read but not yet handled, per connection: past either, reading pauses. */
+  MAX_QUEUED_FRAMES: int(32, 1),
+  MAX_QUEUED_BYTES: int(262_144, 1024),
+  /** Milliseconds of frame parsing a connection may spend per second (one second of burst). */
+  FRAME_PARSE_BUDGET_MS: int(50, 1),
+  /** A TCP socket must complete its WebSocket upgrade (or an HTTP request) this soon. */
+  UPGRADE_TIMEOUT_MS: int(5_000, 100),
+  /** How long a closing socket may take to answer the close frame before it is cut. */
+  CLOSE_TIMEOUT_MS: int(5_000, 100),
   REDELIVERY_DELAY_MS: int(60_000, 10),
   REDELIVERY_MAX_DELAY_MS: int(900_000, 10),
   REDELIVERY_MAX_ATTEMPTS: int(5, 0),

@@ -104,8 +104,13 @@ export const metrics = {
   }),
   addressLimited: new Counter({
     name: 'herald_address_limited_total',
-    help: 'connections or hellos refused because one address exceeded its limit',
+    help: 'connections, hellos or new UAIDs refused because one address exceeded its limit',
     labelNames: ['limit'] as const,
+  }),
+  clientBudget: new Counter({
+    name: 'herald_client_budget_exceeded_total',
+    help: 'times one client socket exceeded a budget (pong backlog, inbound queue, parse time, upgrade time), by budget',
+    labelNames: ['budget'] as const,
   }),
   stateLost: new Counter({
     name: 'herald_state_lost_total',

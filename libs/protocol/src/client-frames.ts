@@ -1,7 +1,7 @@
-import { parse as parseLossless } from 'lossless-json';
 import { normalizeUaid } from './uaid';
 import { isChannelId } from './channel-id';
 import { CloseCode, CloseCodeValue } from './close-codes';
+import { quoteLongNumbers } from './long-numbers';
 
 /** Where a SimplePush phone can be woken by UDP when its socket is closed (Firefox OS). */
 export interface WakeupAddress {
@@ -111,15 +111,15 @@ function wakeupOf(msg: Record<string, unknown>): WakeupAddress | null {
 
 /**
  * Parses one text frame into a typed frame. Versions reach 2^63−1, which JSON.parse would round:
- * a frame holding a long digit run is parsed losslessly (numbers kept as their decimal text).
+ * in a frame holding a long digit run, long numbers are kept as their decimal text.
  */
 export function parseClientFrame(text: string): ClientFrame | FrameError {
   // The ping is the two characters `{}` (with whitespace tolerated).
   if (text.length <= 8 && text.trim() === '{}') return { type: 'ping' };
   let msg: unknown;
   try {
-    // JSON.parse is several times faster; only a run of 16+ digits can lose precision in it.
-    msg = LONG_NUMBER.test(text) ? parseLossless(text, null, (n: string) => n) : JSON.parse(text);
+    // Only a run of 16+ digits can lose precision in JSON.parse: such numbers are quoted first.
+    msg = JSON.parse(LONG_NUMBER.test(text) ? quoteLongNumbers(text) : text);
   } catch {
     return { type: 'error', code: CloseCode.PROTOCOL_ERROR, reason: 'malformed JSON' };
   }

@@ -14,6 +14,8 @@ export interface HelloInput {
   wakeup: string | null;
   /** The client's channel list to reconcile with, or null. */
   channelIDs: string[] | null;
+  /** Channels a UAID may hold: a reconcile restores no more (0: no limit). */
+  maxChannels?: number;
 }
 
 export interface HelloResult {
@@ -25,9 +27,11 @@ export interface HelloResult {
   pending: VersionUpdate[];
   dropped: string[];
   restored: string[];
+  /** Listed channels not restored because the UAID holds as many as it may. */
+  over: string[];
 }
 
-type HelloReply = [string, string, number, string[], string[], string[]] | null;
+type HelloReply = [string, string, number, string[], string[], string[], string[]] | null;
 
 /** USER_IDLE_TTL_SECONDS in ms: how long a user's keys live without a hello (0: for ever). */
 export function idleExpiryMs(config: HeraldConfig): number {
@@ -51,6 +55,11 @@ export class UserRepository {
   }
 
   async hello(input: HelloInput, now = Date.now()): Promise<HelloResult> {
+    return (await this.resume(input, now)) ?? this.createForHello(input, now);
+  }
+
+  /** hello for a UAID the server knows; null when it does not (or none was given). */
+  async resume(input: HelloInput, now = Date.now()): Promise<HelloResult | null> {
     if (input.uaid) {
       const reply = await runScript<HelloReply>(
         this.redis.command,
@@ -63,13 +72,14 @@ export class UserRepository {
           input.wakeup ?? '',
           input.channelIDs ? '1' : '0',
           this.idleMs,
+          input.maxChannels ?? 0,
           ...(input.channelIDs ?? []),
         ],
       );
       if (reply) {
         // The route this hello took must survive a failover, or pushes go to the old one.
         await this.replication.confirm(keys.user(input.uaid));
-        const [prevNode, prevEpoch, epoch, flat, dropped, restored] = reply;
+        const [prevNode, prevEpoch, epoch, flat, dropped, restored, over] = reply;
         const pending: VersionUpdate[] = [];
         for (let i = 0; i < flat.length; i += 2)
           pending.push({ channelID: flat[i], version: flat[i + 1] });
@@ -81,9 +91,14 @@ export class UserRepository {
           pending,
           dropped,
           restored,
+          over,
         };
       }
     }
+    return null;
+  }
+
+  private async createForHello(input: HelloInput, now: number): Promise<HelloResult> {
     // Unknown or absent UAID: a new one, which tells the client to drop and re-register its
     // channels (Thialfi's client-driven recovery of lost server state).
     const uaid = newUaid();
@@ -104,6 +119,7 @@ export class UserRepository {
       pending: [],
       dropped: [],
       restored: [],
+      over: [],
     };
   }
 

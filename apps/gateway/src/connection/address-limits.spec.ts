@@ -32,4 +32,19 @@ describe('AddressLimits', () => {
     l.sweep(1000);
     expect((l as unknown as { buckets: Map<string, unknown> }).buckets.size).toBe(0);
   });
+
+  it('gives an address a minute of new UAIDs at once, then the rate, and takes back refunds', () => {
+    const l = new AddressLimits(100, 5, 3);
+    const t = 1_000_000;
+    expect([0, 1, 2, 3].map(() => l.tryNewUaid('a', t))).toEqual([true, true, true, false]);
+    expect(l.tryNewUaid('b', t)).toBe(true);
+    l.returnNewUaid('a');
+    expect(l.tryNewUaid('a', t)).toBe(true);
+    expect(l.tryNewUaid('a', t + 19_999)).toBe(false);
+    expect(l.tryNewUaid('a', t + 20_000)).toBe(true); // 3 per minute: one every 20 s
+    l.sweep(t + 20_000); // b has refilled: forgotten; a has not
+    expect((l as unknown as { uaidBuckets: Map<string, unknown> }).uaidBuckets.size).toBe(1);
+    l.sweep(t + 80_000);
+    expect((l as unknown as { uaidBuckets: Map<string, unknown> }).uaidBuckets.size).toBe(0);
+  });
 });

@@ -79,6 +79,21 @@ export class ConnectionRegistry {
     return true;
   }
 
+  /**
+   * Answers a client's ping. A client that pings without reading would have the pongs pile up:
+   * past the send budget it is cut at once (a close frame would wait behind what it never read).
+   */
+  pong(conn: Connection, data: Buffer): void {
+    if (conn.closed || conn.ws.readyState !== WebSocket.OPEN) return;
+    if (conn.ws.bufferedAmount > this.config.MAX_BUFFERED_BYTES) {
+      metrics.clientBudget.inc({ budget: 'pongs' });
+      conn.closed = true;
+      conn.ws.terminate();
+      return;
+    }
+    conn.ws.pong(data);
+  }
+
   /** Marks that conn has updates in flight, so the wheel can hand them to the retry worker. */
   armRedelivery(conn: Connection, now: number): void {
     if (conn.unackedSince > 0) return;

@@ -15,6 +15,13 @@ import { attach, Connection, connectionOf } from './connection';
 import { AddressLimits } from './address-limits';
 import { ConnectionRegistry } from './connection-registry';
 import { BeforeClose, HeraldSocket } from './herald-socket';
+import { AcceptGate } from './accept-gate';
+import { charge, fullBudget, take } from './rate-budget';
+
+/** What a queued frame costs beyond its text (the string and the array slot), in bytes. */
+const FRAME_OVERHEAD = 64;
+/** Time one connection's frames may hold the event loop before the others get a turn (ms). */
+const SLICE_MS = 2;
 
 /**
  * Accepts sockets, turns their frames into protocol steps, and runs the one timer wheel of the
@@ -33,8 +40,10 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
   private readonly onMessage: (this: WebSocket, data: WebSocket.RawData, isBinary: boolean) => void;
   private readonly onClose: (this: WebSocket) => void;
   private readonly onPong: (this: WebSocket) => void;
+  private readonly onPing: (this: WebSocket, data: Buffer) => void;
   private readonly onError: (this: WebSocket, err: Error) => void;
   private readonly onPeerClose: BeforeClose;
+  private readonly startDrain: (conn: Connection) => void;
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
@@ -48,6 +57,7 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
     private readonly addressLimits: AddressLimits,
     private readonly broadcasts: BroadcastService,
     @Inject(CONNECTION_CAP) private readonly cap: number,
+    private readonly gate: AcceptGate,
   ) {
     this.limits = { clientPingMinIntervalMs: config.CLIENT_PING_MIN_INTERVAL_MS };
     // eslint-disable-next-line @typescript-eslint/no-this-alias
@@ -64,6 +74,12 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
       const conn = connectionOf(this);
       if (conn) conn.alive = true;
     };
+    // Pings are answered here rather than by ws, under the same send budget as every frame.
+    this.onPing = function (data) {
+      const conn = connectionOf(this);
+      if (conn) service.ping(conn, data);
+    };
+    this.startDrain = (conn) => void this.drainInbox(conn);
     this.onError = function (err) {
       service.log.debug({ err: err.message }, 'socket error');
     };
@@ -92,23 +108,32 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
 
   /** `webpushOnly`: the socket came in at `/autopush`, whose clients always speak Web Push. */
   accept(ws: WebSocket, req: IncomingMessage, webpushOnly = false): void {
+    if (!this.gate.upgraded(req.socket)) {
+      ws.close(CloseCode.POLICY_VIOLATION, 'too many connections from this address');
+      return;
+    }
     if (this.registry.size >= this.cap) {
       metrics.connectionsRefused.inc();
       ws.close(CloseCode.TRY_AGAIN_LATER, 'node full');
       return;
     }
     const address = this.clientAddress(req);
-    if (!this.addressLimits.tryOpen(address)) {
+    // A socket from a peer that is no trusted proxy was counted at TCP accept (AcceptGate); one
+    // from a trusted proxy is counted now, by the address the proxy names.
+    const countAtUpgrade = !this.gate.countedAtAccept(req.socket);
+    if (countAtUpgrade && !this.addressLimits.tryOpen(address)) {
       metrics.addressLimited.inc({ limit: 'connections' });
       ws.close(CloseCode.POLICY_VIOLATION, 'too many connections from this address');
       return;
     }
     const conn = new Connection(ws, Date.now(), address, webpushOnly);
+    conn.countedAtUpgrade = countAtUpgrade;
     attach(ws, conn);
     if (ws instanceof HeraldSocket) ws.beforeClose = this.onPeerClose;
     ws.on('message', this.onMessage);
     ws.on('close', this.onClose);
     ws.on('pong', this.onPong);
+    ws.on('ping', this.onPing);
     ws.on('error', this.onError);
     this.registry.add(conn);
     if (this.draining) this.registry.close(conn, CloseCode.GOING_AWAY, 'node draining');
@@ -150,18 +175,58 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
       return;
     }
     const text = data.toString();
+    conn.inboxBytes += text.length + FRAME_OVERHEAD;
     if (conn.inbox) {
       conn.inbox.push(text);
+      this.bound(conn);
       return;
     }
     conn.inbox = [text];
-    void this.drainInbox(conn);
+    // Not now: ws hands over every frame libuv read in this turn (up to 32 reads of 64 KiB from
+    // one socket), so one client's frames would be handled back to back before anyone else's.
+    setImmediate(this.startDrain, conn);
+  }
+
+  /**
+   * Frames arrive faster than they are handled: stop reading (the client's TCP window fills up
+   * and it waits). What ws had already read still arrives (one read, up to 64 KiB: a client may
+   * pipeline hundreds of small frames); only bytes past twice the budget close it.
+   */
+  private bound(conn: Connection): void {
+    const inbox = conn.inbox as string[];
+    const { MAX_QUEUED_FRAMES, MAX_QUEUED_BYTES } = this.config;
+    if (conn.inboxBytes > 2 * MAX_QUEUED_BYTES) {
+      metrics.clientBudget.inc({ budget: 'inbound_overflow' });
+      this.cut(conn, 'too many frames queued');
+      conn.inbox = null;
+      return;
+    }
+    if (
+      !conn.paused &&
+      (inbox.length >= MAX_QUEUED_FRAMES || conn.inboxBytes >= MAX_QUEUED_BYTES)
+    ) {
+      metrics.clientBudget.inc({ budget: 'inbound_queue' });
+      conn.paused = true;
+      conn.ws.pause();
+    }
   }
 
   /** Frames of one connection are handled one after the other, each with its I/O finished. */
   private async drainInbox(conn: Connection): Promise<void> {
+    let slice = performance.now();
     while (conn.inbox && conn.inbox.length && !conn.closed) {
+      // Frames answered without I/O never leave this loop: after a slice, let others be read.
+      if (performance.now() - slice > SLICE_MS) {
+        await new Promise(setImmediate);
+        slice = performance.now();
+        if (!conn.inbox) break;
+      }
       const text = conn.inbox.shift() as string;
+      conn.inboxBytes -= text.length + FRAME_OVERHEAD;
+      if (conn.paused && conn.inbox.length === 0) {
+        conn.paused = false;
+        conn.ws.resume();
+      }
       try {
         await this.handle(conn, text);
       } catch (err) {
@@ -170,10 +235,59 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
       }
     }
     conn.inbox = null;
+    conn.inboxBytes = 0;
+  }
+
+  /**
+   * Parses a frame within the connection's parse-time budget: a client whose frames are costly
+   * to parse (long digit runs take the lossless parser) is closed before it starves the others.
+   */
+  private parse(conn: Connection, text: string) {
+    const started = performance.now();
+    const frame = parseClientFrame(text);
+    const now = Date.now();
+    const spent = performance.now() - started;
+    const rate = this.config.FRAME_PARSE_BUDGET_MS;
+    conn.parseBudget ??= fullBudget(rate, now);
+    if (!charge(conn.parseBudget, now, rate, rate, spent)) {
+      metrics.clientBudget.inc({ budget: 'parse_time' });
+      this.cut(conn, 'frames too costly to parse');
+      return null;
+    }
+    return frame;
+  }
+
+  /**
+   * A WebSocket ping frame: answered, within PING_FRAMES_PER_SECOND. Each costs a pong and a trip
+   * through ws; a client flooding them is cut without a close frame.
+   */
+  private ping(conn: Connection, data: Buffer): void {
+    if (conn.closed) return; // ws still emits the pings it had read
+    const now = Date.now();
+    const rate = this.config.PING_FRAMES_PER_SECOND;
+    conn.pingBudget ??= fullBudget(rate * 10, now);
+    if (take(conn.pingBudget, now, rate, rate * 10)) {
+      this.registry.pong(conn, data);
+      return;
+    }
+    metrics.clientBudget.inc({ budget: 'pings' });
+    conn.closed = true;
+    conn.ws.terminate();
+  }
+
+  /**
+   * Closes (1008) a client past a budget and reads nothing more from it: ws would otherwise read
+   * (and unmask) all it sends until the close handshake ends. CLOSE_TIMEOUT_MS then cuts it.
+   */
+  private cut(conn: Connection, reason: string): void {
+    this.registry.close(conn, CloseCode.POLICY_VIOLATION, reason);
+    conn.ws.pause();
   }
 
   private async handle(conn: Connection, text: string): Promise<void> {
-    const s = step(conn, parseClientFrame(text), Date.now(), this.limits);
+    const frame = this.parse(conn, text);
+    if (!frame) return;
+    const s = step(conn, frame, Date.now(), this.limits);
     switch (s.do) {
       case 'close':
         this.registry.close(conn, s.code, s.reason, s.reply);
@@ -214,7 +328,7 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
     conn.closed = true;
     conn.inbox = null;
     this.broadcasts.forget(conn);
-    this.addressLimits.closed(conn.remoteAddress);
+    if (conn.countedAtUpgrade) this.addressLimits.closed(conn.remoteAddress);
     // remove() is false when peerClosing() already removed it (and released the route).
     void this.releaseRoute(conn, this.registry.remove(conn));
   }

@@ -1,5 +1,6 @@
 import type WebSocket from 'ws';
 import { Mode, SessionState } from '@herald/protocol';
+import type { Budget } from './rate-budget';
 
 /**
  * What the gateway keeps per client socket: kept small and closure-free (handlers are shared
@@ -20,6 +21,16 @@ export class Connection implements SessionState {
   unackedSince = 0;
   /** Frames waiting while an earlier frame's I/O runs: each connection is handled in order. */
   inbox: string[] | null = null;
+  /** Bytes of the frames in `inbox` (plus a per-frame overhead): bounded by MAX_QUEUED_BYTES. */
+  inboxBytes = 0;
+  /** Reading is paused until the inbox drains (TCP backpressure on the client). */
+  paused = false;
+  /** Parse time left (ms), registrations and ping frames left; made on first use. */
+  parseBudget: Budget | null = null;
+  registerBudget: Budget | null = null;
+  pingBudget: Budget | null = null;
+  /** Counted in the per-address limit at upgrade (behind a trusted proxy), not at TCP accept. */
+  countedAtUpgrade = false;
   /** Node messages that arrived while hello was in flight. */
   early: unknown[] | null = null;
   closed = false;

@@ -7,6 +7,7 @@ import {
   helloReply,
   notificationBatch,
   redactUaid,
+  registerReply,
   statusReply,
   VersionUpdate,
 } from '@herald/protocol';
@@ -59,21 +60,35 @@ export class HelloHandler {
       conn.uaid = given;
     }
     conn.early = [];
-    let result: HelloResult;
+    let result: HelloResult | null;
+    // A new UAID is kept for USER_IDLE_TTL_SECONDS: each address has a budget of them. Spent, only
+    // a known UAID is resumed.
+    const mayCreate = this.limits.tryNewUaid(conn.remoteAddress, Date.now());
     try {
-      result = await this.users.hello({
+      const input = {
         uaid: given,
         nodeId: this.config.NODE_ID,
         proto: conn.mode,
         wakeup: frame.wakeup ? this.wakeup.admit(frame.wakeup.ip, frame.wakeup.port) : null,
         channelIDs: conn.mode === 'simplepush' ? frame.channelIDs : null,
-      });
+        maxChannels: this.config.MAX_CHANNELS_PER_UAID,
+      };
+      result = mayCreate ? await this.users.hello(input) : await this.users.resume(input);
     } catch (err) {
+      if (mayCreate) this.limits.returnNewUaid(conn.remoteAddress);
       if (given) this.registry.unclaim(given, conn, older);
       conn.uaid = null;
       conn.early = null;
       this.log.warn({ err: (err as Error).message }, 'hello failed: storage unavailable');
       return this.refuse(conn, 503, 'storage unavailable');
+    }
+    if (mayCreate && !result?.isNew) this.limits.returnNewUaid(conn.remoteAddress);
+    if (!result) {
+      if (given) this.registry.unclaim(given, conn, older);
+      conn.uaid = null;
+      conn.early = null;
+      metrics.addressLimited.inc({ limit: 'new_uaids' });
+      return this.refuse(conn, 429, 'too many new UAIDs from this address');
     }
     if (conn.closed) return;
 
@@ -112,6 +127,19 @@ export class HelloHandler {
       return;
     }
     this.registry.send(conn, helloReply({ uaid: result.uaid, status: 200 }));
+    // Channels past MAX_CHANNELS_PER_UAID were not restored: answered as a register would be.
+    for (const channelID of result.over) {
+      metrics.registrations.inc({ status: '413' });
+      this.registry.send(
+        conn,
+        registerReply(
+          channelID,
+          413,
+          undefined,
+          `at most ${this.config.MAX_CHANNELS_PER_UAID} channels per UAID`,
+        ),
+      );
+    }
 
     const updates = mergeEarly(result.pending, conn.early, conn.epoch);
     conn.early = null;

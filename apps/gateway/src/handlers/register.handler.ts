@@ -7,6 +7,7 @@ import { applicationServerKeyHash, decodeApplicationServerKey } from '@herald/we
 import { Logger, metrics } from '@herald/observability';
 import { Connection } from '../connection/connection';
 import { ConnectionRegistry } from '../connection/connection-registry';
+import { fullBudget, take } from '../connection/rate-budget';
 import { GATEWAY_LOGGER } from '../gateway.tokens';
 
 /** register / unregister: channel ownership in Redis, endpoints as authenticated tokens. */
@@ -27,6 +28,11 @@ export class RegisterHandler {
     key: string | null = null,
     unifiedpush = false,
   ): Promise<void> {
+    if (!this.withinRate(conn)) {
+      metrics.registrations.inc({ status: '429' });
+      this.registry.send(conn, registerReply(channelID, 429, undefined, 'too many registrations'));
+      return;
+    }
     const uaid = conn.uaid as string;
     let reply: string;
     // Web Push: an application server key binds the endpoint to it (/wpush/v2/).
@@ -86,6 +92,14 @@ export class RegisterHandler {
     }
     metrics.registrations.inc({ status: /"status":(\d+)/.exec(reply)?.[1] ?? '500' });
     this.registry.send(conn, reply);
+  }
+
+  /** REGISTER_RATE_PER_SECOND per connection, with ten seconds of burst. */
+  private withinRate(conn: Connection): boolean {
+    const now = Date.now();
+    const rate = this.config.REGISTER_RATE_PER_SECOND;
+    conn.registerBudget ??= fullBudget(rate * 10, now);
+    return take(conn.registerBudget, now, rate, rate * 10);
   }
 
   private endpoint(

@@ -43,10 +43,11 @@ end
  * hello for a known UAID. Take ownership first (new epoch), then read pending versions in the same
  * atomic step: a concurrent notify either ran before (its version is read here) or after (it sees
  * this node as owner). With a channel list, reconcile: drop what the client no longer lists,
- * restore what the server lost.
+ * restore what the server lost, up to the channel limit (the rest are returned as over).
  * KEYS: user, channels. ARGV: node, proto, now, wakeup ('' for none), reconcile ('1'|'0'), idle
- * expiry ms, chids...
- * Returns false for an unknown UAID, else {prevNode, prevEpoch, epoch, pending, dropped, restored}.
+ * expiry ms, channel limit (0: none), chids...
+ * Returns false for an unknown UAID, else {prevNode, prevEpoch, epoch, pending, dropped, restored,
+ * over}.
  */
 export const HELLO = `${PENDING}${TOUCH}
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
@@ -54,29 +55,37 @@ local prev = redis.call('HMGET', KEYS[1], 'node', 'epoch')
 local epoch = redis.call('HINCRBY', KEYS[1], 'epoch', 1)
 redis.call('HSET', KEYS[1], 'node', ARGV[1], 'proto', ARGV[2], 'seen', ARGV[3])
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'wk', ARGV[4]) else redis.call('HDEL', KEYS[1], 'wk') end
-local dropped, restored = {}, {}
+local dropped, restored, over = {}, {}, {}
 if ARGV[5] == '1' then
   local want = {}
-  for i = 7, #ARGV do want[ARGV[i]] = true end
-  local have = {}
+  for i = 8, #ARGV do want[ARGV[i]] = true end
+  local have, count = {}, 0
   for _, c in ipairs(redis.call('HKEYS', KEYS[2])) do
     have[c] = true
     if not want[c] then
       redis.call('HDEL', KEYS[2], c)
       dropped[#dropped + 1] = c
+    else
+      count = count + 1
     end
   end
-  for i = 7, #ARGV do
+  local limit = tonumber(ARGV[7])
+  for i = 8, #ARGV do
     local c = ARGV[i]
     if not have[c] then
       have[c] = true
-      redis.call('HSET', KEYS[2], c, '')
-      restored[#restored + 1] = c
+      if limit > 0 and count >= limit then
+        over[#over + 1] = c
+      else
+        count = count + 1
+        redis.call('HSET', KEYS[2], c, '')
+        restored[#restored + 1] = c
+      end
     end
   end
 end
 touch(ARGV[6], KEYS[1], KEYS[2])
-return {prev[1] or '', prev[2] or '', epoch, pending(KEYS[2]), dropped, restored}
+return {prev[1] or '', prev[2] or '', epoch, pending(KEYS[2]), dropped, restored, over}
 `;
 
 /**
