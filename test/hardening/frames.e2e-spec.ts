@@ -76,7 +76,7 @@ describe('hardening: one connection within its budgets', () => {
     expect((await within(5_000, 'the ping flood cut', bye)).code).toBe(1006); // no close frame
     expect(pongs).toBe(10); // the burst: ten seconds at one per second
     expect(
-      await metricValue(gw.port, 'herald_client_budget_exceeded_total', 'budget="pings"'),
+      await metricValue(gw.ports.metrics, 'herald_client_budget_exceeded_total', 'budget="pings"'),
     ).toBe(1);
   });
 
@@ -91,8 +91,11 @@ describe('hardening: one connection within its budgets', () => {
       await waitFor(
         'the pong flood cut',
         async () =>
-          (await metricValue(gw.port, 'herald_client_budget_exceeded_total', 'budget="pongs"')) >=
-          1,
+          (await metricValue(
+            gw.ports.metrics,
+            'herald_client_budget_exceeded_total',
+            'budget="pongs"',
+          )) >= 1,
         15_000,
       );
     } finally {
@@ -118,7 +121,11 @@ describe('hardening: one connection within its budgets', () => {
     // never queueing more than its budget: before, it took 390 MB in 3 s and neared its heap limit.
     expect(f.sent()).toBeGreaterThan(32 << 20);
     expect(
-      await metricValue(gw.port, 'herald_client_budget_exceeded_total', 'budget="inbound_queue"'),
+      await metricValue(
+        gw.ports.metrics,
+        'herald_client_budget_exceeded_total',
+        'budget="inbound_queue"',
+      ),
     ).toBeGreaterThanOrEqual(1);
     expect(rssMiB(gw.proc.pid as number) - rss).toBeLessThan(64);
     expect(gw.proc.exitCode).toBeNull();
@@ -140,7 +147,7 @@ describe('hardening: one connection within its budgets', () => {
     });
     expect(
       await metricValue(
-        gw.port,
+        gw.ports.metrics,
         'herald_client_budget_exceeded_total',
         'budget="inbound_overflow"',
       ),
@@ -165,7 +172,11 @@ describe('hardening: one connection within its budgets', () => {
       f.stop();
     }
     expect(
-      await metricValue(gw.port, 'herald_client_budget_exceeded_total', 'budget="parse_time"'),
+      await metricValue(
+        gw.ports.metrics,
+        'herald_client_budget_exceeded_total',
+        'budget="parse_time"',
+      ),
     ).toBe(1);
   }, 30_000);
 
@@ -181,7 +192,7 @@ describe('hardening: one connection within its budgets', () => {
     expect(replies.find((r) => r.status === 429)).toMatchObject({
       reason: 'too many registrations',
     });
-    expect(await metricValue(gw.port, 'herald_registrations_total', 'status="429"')).toBe(
+    expect(await metricValue(gw.ports.metrics, 'herald_registrations_total', 'status="429"')).toBe(
       statuses.filter((s) => s === 429).length,
     );
     expect(c.ws.readyState).toBe(WebSocket.OPEN); // refused, not closed

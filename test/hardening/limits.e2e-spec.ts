@@ -87,6 +87,8 @@ describe('hardening: state within the promised limits', () => {
     expect((await unknown.hello('f'.repeat(32))).status).toBe(429);
     const known = await connect(h);
     expect(await known.hello(made[0])).toMatchObject({ status: 200, uaid: made[0] });
-    expect(await metricValue(h.port, 'herald_address_limited_total', 'limit="new_uaids"')).toBe(2);
+    expect(
+      await metricValue(h.ports.metrics, 'herald_address_limited_total', 'limit="new_uaids"'),
+    ).toBe(2);
   });
 });

@@ -42,11 +42,15 @@ describe('hardening: silent sockets', () => {
       Promise.all(silent.map((s) => s.closed)),
     );
     expect(Math.max(...lived)).toBeLessThan(4_000);
-    expect(await metricValue(gw.port, 'herald_address_limited_total', 'limit="connections"')).toBe(
-      70,
-    );
     expect(
-      await metricValue(gw.port, 'herald_client_budget_exceeded_total', 'budget="upgrade_time"'),
+      await metricValue(gw.ports.metrics, 'herald_address_limited_total', 'limit="connections"'),
+    ).toBe(70);
+    expect(
+      await metricValue(
+        gw.ports.metrics,
+        'herald_client_budget_exceeded_total',
+        'budget="upgrade_time"',
+      ),
     ).toBe(50);
     // The limit counts what is open: the address may connect again, and the client is still up.
     const again = await silentSocket(gw.port, '127.0.5.1');
@@ -60,11 +64,12 @@ describe('hardening: silent sockets', () => {
     const upgradedAt = Date.now();
     const deaf = await upgradeThenDeaf(gw.port);
     await waitFor('the socket counted', async () =>
-      (await metricValue(gw.port, 'herald_connections_open')) === 1 ? true : null,
+      (await metricValue(gw.ports.metrics, 'herald_connections_open')) === 1 ? true : null,
     );
     await waitFor(
       'the gateway to let go of the socket',
-      async () => ((await metricValue(gw.port, 'herald_connections_open')) === 0 ? true : null),
+      async () =>
+        (await metricValue(gw.ports.metrics, 'herald_connections_open')) === 0 ? true : null,
       12_000,
     );
     // 500 ms hello deadline (checked each second) + CLOSE_TIMEOUT_MS (5 s): not 30 s more.

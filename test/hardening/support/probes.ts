@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { connect, Socket } from 'node:net';
 
-/** One series of the gateway's /metrics (0 when absent); `labels` as written, e.g. `budget="pongs"`. */
+/**
+ * One series of a process's /metrics on its METRICS_PORT (0 when the series is absent); `labels`
+ * as written, e.g. `budget="pongs"`. A listener that does not serve metrics is an error, not 0.
+ */
 export async function metricValue(port: number, name: string, labels = ''): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+  if (!res.ok) throw new Error(`GET :${port}/metrics answered ${res.status}`);
+  const text = await res.text();
   const series = labels ? `${name}{${labels}}` : name;
   const line = text.split('\n').find((l) => l.startsWith(series + ' '));
   return line ? Number(line.split(' ').pop()) : 0;

@@ -22,6 +22,8 @@ import { charge, fullBudget, take } from './rate-budget';
 const FRAME_OVERHEAD = 64;
 /** Time one connection's frames may hold the event loop before the others get a turn (ms). */
 const SLICE_MS = 2;
+/** What a frame read before the socket closed still does: what the client told us, no replies. */
+const AFTER_CLOSE = new Set(['ack', 'unregister', 'nack']);
 
 /**
  * Accepts sockets, turns their frames into protocol steps, and runs the one timer wheel of the
@@ -198,7 +200,6 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
     if (conn.inboxBytes > 2 * MAX_QUEUED_BYTES) {
       metrics.clientBudget.inc({ budget: 'inbound_overflow' });
       this.cut(conn, 'too many frames queued');
-      conn.inbox = null;
       return;
     }
     if (
@@ -214,7 +215,9 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
   /** Frames of one connection are handled one after the other, each with its I/O finished. */
   private async drainInbox(conn: Connection): Promise<void> {
     let slice = performance.now();
-    while (conn.inbox && conn.inbox.length && !conn.closed) {
+    // A closed connection's frames already read are still drained: acks the client sent before
+    // its close frame (often in the same TCP read) are its word that it has those versions.
+    while (conn.inbox && conn.inbox.length) {
       // Frames answered without I/O never leave this loop: after a slice, let others be read.
       if (performance.now() - slice > SLICE_MS) {
         await new Promise(setImmediate);
@@ -282,12 +285,15 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
   private cut(conn: Connection, reason: string): void {
     this.registry.close(conn, CloseCode.POLICY_VIOLATION, reason);
     conn.ws.pause();
+    conn.inbox = null; // nor handles what it had queued: past a budget, its word counts no more
+    conn.inboxBytes = 0;
   }
 
   private async handle(conn: Connection, text: string): Promise<void> {
     const frame = this.parse(conn, text);
     if (!frame) return;
     const s = step(conn, frame, Date.now(), this.limits);
+    if (conn.closed && !AFTER_CLOSE.has(s.do)) return;
     switch (s.do) {
       case 'close':
         this.registry.close(conn, s.code, s.reason, s.reply);
@@ -320,13 +326,11 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
    */
   private peerClosing(conn: Connection): Promise<unknown> | undefined {
     conn.closed = true;
-    conn.inbox = null;
     return this.releaseRoute(conn, this.registry.remove(conn));
   }
 
   private closed(conn: Connection): void {
     conn.closed = true;
-    conn.inbox = null;
     this.broadcasts.forget(conn);
     if (conn.countedAtUpgrade) this.addressLimits.closed(conn.remoteAddress);
     // remove() is false when peerClosing() already removed it (and released the route).
