@@ -73,7 +73,13 @@ describe('ingress: slow clients are cut', () => {
       `Content-Type: application/octet-stream\r\nTTL: 60\r\nContent-Length: 100\r\n\r\n`;
     const { answer, afterMs } = await trickle(head, 'x'.repeat(100), 1000, CUT_WITHIN_MS);
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(answer).toContain('"code":408');
     expect(afterMs).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 100);
+    // Counted where an operator looks for slow-loris traffic.
+    const metrics = await (await fetch(`http://127.0.0.1:${ingress.ports.metrics}/metrics`)).text();
+    expect(metrics).toMatch(
+      /herald_client_budget_exceeded_total\{budget="ingress_request_time"\} [1-9]/,
+    );
   });
 
   it('cuts headers trickled one byte every half second', async () => {

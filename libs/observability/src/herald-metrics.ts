@@ -109,7 +109,7 @@ export const metrics = {
   }),
   clientBudget: new Counter({
     name: 'herald_client_budget_exceeded_total',
-    help: 'times one client socket exceeded a budget (pong backlog, inbound queue, parse time, upgrade time), by budget',
+    help: 'times one client socket exceeded a budget (gateway: pings, pongs, inbound queue, parse time, upgrade time; ingress: request time), by budget',
     labelNames: ['budget'] as const,
   }),
   stateLost: new Counter({

@@ -83,6 +83,11 @@ export class ConnectionService implements OnModuleInit, OnApplicationShutdown {
     };
     this.startDrain = (conn) => void this.drainInbox(conn);
     this.onError = function (err) {
+      // ws closes a frame over MAX_FRAME_BYTES itself (1009): counted with the closes we make.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        metrics.framesRejected.inc({ reason: 'message_too_big' });
+      }
       service.log.debug({ err: err.message }, 'socket error');
     };
     // Runs when `ws` is about to answer a close it did not get from us (registry.close marks

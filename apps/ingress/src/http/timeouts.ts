@@ -1,4 +1,6 @@
+import type { Socket } from 'node:net';
 import type { HeraldConfig } from '@herald/config';
+import { metrics } from '@herald/observability';
 
 /**
  * How long the ingress lets a client take. Node's defaults hold a request whose body trickles in
@@ -25,5 +27,32 @@ export function ingressTimeouts(config: HeraldConfig) {
       // Node checks both timeouts every 30 s by default, which would let a 10 s limit run 40 s.
       connectionsCheckingInterval: Math.min(1_000, request),
     },
+    clientErrorHandler: answerClientError,
   };
+}
+
+const STATUS: Record<string, [number, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large'],
+};
+
+/**
+ * A request Node gave up on before it reached Fastify: a slow client past the request timeout
+ * (counted, so an operator sees slow-loris traffic), oversized headers, or bytes that are no HTTP.
+ * Answered as Fastify would, in our error shape, and the socket closed.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    metrics.clientBudget.inc({ budget: 'ingress_request_time' });
+  }
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [code, error] = STATUS[err.code ?? ''] ?? [400, 'Bad Request'];
+  const body = JSON.stringify({ code, errno: 999, error, message: error });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${code} ${error}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Content-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }
