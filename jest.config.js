@@ -10,7 +10,11 @@ const swc = [
     },
   },
 ];
-const moduleNameMapper = { '^@herald/([a-z-]+)$': '<rootDir>/libs/$1/src' };
+// Libraries by their public face (@herald/<lib>); an app's public face (@apps/<app>) for apps/herald.
+const moduleNameMapper = {
+  '^@herald/([a-z-]+)$': '<rootDir>/libs/$1/src',
+  '^@apps/([a-z-]+)$': '<rootDir>/apps/$1/src',
+};
 // jose ships ESM only (Node's require(esm) loads it at run time); jest needs it transformed.
 const common = {
   transform: { '^.+\\.ts$': swc, '/node_modules/jose/.+\\.js$': swc },
