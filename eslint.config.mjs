@@ -12,8 +12,12 @@ export default tseslint.config(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
-      // Libraries are reached through their public face (@herald/<lib>), never by a deep path.
-      'no-restricted-imports': ['error', { patterns: ['**/libs/*/src/*', '@herald/*/src/*'] }],
+      // Libraries and apps are reached through their public face (@herald/<lib>, @apps/<app>),
+      // never by a deep path.
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['**/libs/*/src/*', '@herald/*/src/*', '**/apps/*/src/*', '@apps/*/*'] },
+      ],
     },
   },
 );

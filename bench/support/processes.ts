@@ -1,20 +1,23 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import {
+  killLaunched,
+  NodeProcess,
+  REPO_ROOT,
+  ROLE_ENTRY,
+  spawnNode as spawnChild,
+} from '@herald/launcher';
 import { freePort } from '@herald/managed-redis';
 import { sleep } from './stats';
 
-/** Repository root, from dist/bench/support. */
-export const ROOT = join(__dirname, '..', '..', '..');
+/** Repository root. */
+export const ROOT = REPO_ROOT;
 const MEM_PROBE = join(__dirname, 'mem-probe.js');
 
-/** Every server process the bench started, so an interrupted run leaves none behind. */
-export const spawned = new Set<ChildProcess>();
-
-export function killSpawned(): void {
-  for (const c of spawned) if (c.exitCode === null) c.kill('SIGKILL');
-}
+/** Kills every server process the bench started, so an interrupted run leaves none behind. */
+export const killSpawned = killLaunched;
 
 /** Descriptors a process holds open now (/proc/<pid>/fd). */
 export function openFiles(pid: number): number {
@@ -34,11 +37,6 @@ export function fdLimit(pid: number): number {
 export const BENCH_SECRET = 'b'.repeat(64);
 
 export type Role = 'gateway' | 'ingress' | 'worker';
-const ENTRY: Record<Role, string> = {
-  gateway: 'dist/apps/gateway/src/main.js',
-  ingress: 'dist/apps/ingress/src/main.js',
-  worker: 'dist/apps/retry-worker/src/main.js',
-};
 
 export interface MemorySample {
   rss: number;
@@ -49,53 +47,30 @@ export interface MemorySample {
 }
 
 /** A measured server process: started from built JS, with the GC/memory probe preloaded. */
-export class BenchProcess {
-  private out = '';
-  readonly exited: Promise<number | null>;
+export class BenchProcess extends NodeProcess {
   /** A Herald role's metrics listener (METRICS_PORT); 0 for other processes. */
   metricsPort = 0;
 
   constructor(
-    readonly name: string,
-    readonly proc: ChildProcess,
+    name: string,
+    proc: ChildProcess,
     readonly port: number,
   ) {
-    const onData = (c: Buffer) => {
-      this.out += c.toString();
-      if (this.out.length > 1_000_000) this.out = this.out.slice(-200_000);
-    };
-    proc.stdout?.on('data', onData);
-    proc.stderr?.on('data', onData);
-    this.exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
-  }
-
-  get pid(): number {
-    return this.proc.pid as number;
-  }
-
-  output(): string {
-    return this.out;
+    // A bench run can print for an hour: keep the last part of it.
+    super(name, proc, 1_000_000);
   }
 
   /** GC then process.memoryUsage(), via the preloaded probe (SIGUSR2). */
   async memory(timeoutMs = 30_000): Promise<MemorySample> {
-    const from = this.out.length;
+    const from = this.output().length;
     this.proc.kill('SIGUSR2');
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const m = /BENCH_MEM (\{.*\})/.exec(this.out.slice(from));
+      const m = /BENCH_MEM (\{.*\})/.exec(this.output().slice(from));
       if (m) return JSON.parse(m[1]) as MemorySample;
       if (Date.now() > deadline) throw new Error(`${this.name}: no memory probe reply`);
       await sleep(20);
     }
-  }
-
-  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000): Promise<void> {
-    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
-    this.proc.kill(signal);
-    const t = setTimeout(() => this.proc.kill('SIGKILL'), timeoutMs);
-    await this.exited;
-    clearTimeout(t);
   }
 }
 
@@ -114,17 +89,10 @@ export async function spawnNode(
   port: number,
   opts: SpawnOptions = {},
 ): Promise<BenchProcess> {
-  const proc = spawn(
-    process.execPath,
-    ['--expose-gc', '-r', MEM_PROBE, ...(opts.nodeArgs ?? []), script],
-    {
-      cwd: ROOT,
-      env: { ...(process.env as Record<string, string>), ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  spawned.add(proc);
-  proc.once('exit', () => spawned.delete(proc));
+  const proc = spawnChild(script, {
+    env: { ...(process.env as Record<string, string>), ...opts.env },
+    nodeArgs: ['--expose-gc', '-r', MEM_PROBE, ...(opts.nodeArgs ?? [])],
+  });
   const bp = new BenchProcess(name, proc, port);
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
   for (;;) {
@@ -201,7 +169,7 @@ export async function startRole(
     HELLO_TIMEOUT_MS: '60000',
     ...opts.env,
   };
-  const bp = await spawnNode(`${role}:${nodeId}`, ENTRY[role], port, {
+  const bp = await spawnNode(`${role}:${nodeId}`, ROLE_ENTRY[role], port, {
     env,
     nodeArgs: opts.nodeArgs,
   });

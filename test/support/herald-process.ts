@@ -1,26 +1,12 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { ChildProcess } from 'node:child_process';
 import { freePort } from '@herald/managed-redis';
+import { HeraldRole, NodeProcess, ROLE_ENTRY, ROLE_READY_LINE } from '@herald/launcher';
 
 /**
  * Herald roles as separate OS processes started from the built output, as an operator runs them.
  * Readiness is awaited on the role's own log line, then on /healthz: no sleeps.
  */
-export type Role = 'gateway' | 'ingress' | 'worker' | 'all';
-
-const ENTRY: Record<Role, string> = {
-  gateway: 'dist/apps/gateway/src/main.js',
-  ingress: 'dist/apps/ingress/src/main.js',
-  worker: 'dist/apps/retry-worker/src/main.js',
-  all: 'dist/apps/herald/src/main.js',
-};
-const READY_LINE: Record<Role, string> = {
-  gateway: 'gateway listening',
-  ingress: 'ingress listening',
-  worker: 'retry-worker listening',
-  all: 'Herald is running',
-};
-const ROOT = join(__dirname, '..', '..');
+export type Role = HeraldRole;
 
 /** A test secret: every process of one cluster must share it. */
 export const TEST_SECRET = 'a'.repeat(64);
@@ -79,67 +65,21 @@ export async function startHerald(role: Role, opts: StartOptions = {}): Promise<
   ports.ingress = Number(env.INGRESS_PORT);
   ports.worker = Number(env.WORKER_PORT);
   ports.metrics = Number(env.METRICS_PORT);
-  const proc = spawn(process.execPath, [ENTRY[role]], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const watchers: Array<{ text: string; resolve: () => void }> = [];
-  const onData = (chunk: Buffer) => {
-    out += chunk.toString();
-    for (const w of [...watchers]) {
-      if (out.includes(w.text)) {
-        watchers.splice(watchers.indexOf(w), 1);
-        w.resolve();
-      }
-    }
-  };
-  proc.stdout?.on('data', onData);
-  proc.stderr?.on('data', onData);
-  const exited = new Promise<number | null>((resolve) =>
-    proc.once('exit', (code) => resolve(code)),
-  );
-  const waitForLog = (text: string, timeoutMs = 20_000) =>
-    new Promise<void>((resolve, reject) => {
-      if (out.includes(text)) return resolve();
-      const timer = setTimeout(
-        () => reject(new Error(`no "${text}" from ${role} within ${timeoutMs} ms:\n${out}`)),
-        timeoutMs,
-      );
-      const w = {
-        text,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      };
-      watchers.push(w);
-      void exited.then((code) => {
-        if (watchers.includes(w)) {
-          clearTimeout(timer);
-          reject(new Error(`${role} exited (${code}) before "${text}":\n${out}`));
-        }
-      });
-    });
+  const child = NodeProcess.launch(role, ROLE_ENTRY[role], { env });
   const port =
     role === 'ingress' ? ports.ingress : role === 'worker' ? ports.worker : ports.gateway;
   const handle: HeraldProcess = {
     role,
-    proc,
+    proc: child.proc,
     port,
     ports,
     nodeId,
-    output: () => out,
-    waitForLog,
-    exited,
-    kill: (signal = 'SIGTERM') => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return exited;
-      proc.kill(signal);
-      return exited;
-    },
+    output: () => child.output(),
+    waitForLog: (text, timeoutMs) => child.waitForLog(text, timeoutMs),
+    exited: child.exited,
+    kill: (signal) => child.kill(signal),
   };
-  await waitForLog(READY_LINE[role], opts.timeoutMs ?? 30_000);
+  await child.waitForLog(ROLE_READY_LINE[role], opts.timeoutMs ?? 30_000);
   return handle;
 }
 

@@ -1,16 +1,15 @@
+// All three roles in one process: how one machine runs Herald (`npm start`). With REDIS_URL
+// unset, a private redis-server is started (data kept under HERALD_DATA_DIR) and stopped on exit.
+
 import { join } from 'node:path';
 import { loadConfigOrExit } from '@herald/config';
 import { ManagedRedis } from '@herald/managed-redis';
 import { createLogger } from '@herald/observability';
 import { runStandalone } from '@herald/runtime';
-import { startGateway } from '../../gateway/src/gateway.role';
-import { startIngress } from '../../ingress/src/ingress.role';
-import { startWorker } from '../../retry-worker/src/worker.role';
+import { startGateway } from '@apps/gateway';
+import { startIngress } from '@apps/ingress';
+import { startWorker } from '@apps/retry-worker';
 
-/**
- * All three roles in one process: how one machine runs Herald (`npm start`). With REDIS_URL
- * unset, a private redis-server is started (data kept under HERALD_DATA_DIR) and stopped on exit.
- */
 const log = createLogger('herald', process.env.LOG_LEVEL ?? 'info');
 
 runStandalone(
