@@ -297,6 +297,11 @@ describe.each(['all', 'split'] as const)('SimplePush v1 (%s)', (kind) => {
     const b = await connect();
     b.send({ messageType: 'hello', uaid: '', channelIDs: [], pad: 'x'.repeat(70_000) });
     expect((await b.closed).code).toBe(1009);
+    // ws closes it, not Herald: still counted with the closes Herald makes.
+    const metrics = await (
+      await fetch(`http://127.0.0.1:${herald.gatewayMetricsPort}/metrics`)
+    ).text();
+    expect(metrics).toMatch(/herald_frames_rejected_total\{reason="message_too_big"\} [1-9]/);
   });
 
   it('keeps serving other clients while one misbehaves', async () => {

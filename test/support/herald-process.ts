@@ -95,6 +95,8 @@ export interface Topology {
   ingressPort: number;
   /** The base every pushEndpoint starts with. */
   publicUrl: string;
+  /** Where the process holding the gateway serves /metrics (METRICS_PORT). */
+  gatewayMetricsPort: number;
   processes: HeraldProcess[];
   stop(): Promise<void>;
 }
@@ -111,6 +113,7 @@ export async function startTopology(
       gatewayUrl: `ws://127.0.0.1:${all.ports.gateway}/`,
       ingressPort: all.ports.ingress,
       publicUrl: `http://localhost:${all.ports.ingress}`,
+      gatewayMetricsPort: all.ports.metrics,
       processes: [all],
       stop: () => stopAll([all]),
     };
@@ -126,6 +129,7 @@ export async function startTopology(
     gatewayUrl: `ws://127.0.0.1:${gateway.port}/`,
     ingressPort: ingress.port,
     publicUrl,
+    gatewayMetricsPort: gateway.ports.metrics,
     processes: [ingress, gateway, worker],
     stop: () => stopAll([gateway, ingress, worker]),
   };
