@@ -4,9 +4,7 @@ import { EndpointTokenCodec } from '@herald/tokens';
 // The floor takes only the key layout and the script text, not @herald/storage's index: that would
 // load Herald's metrics (prom-client collectors and their event-loop monitor) into the floor.
 // eslint-disable-next-line no-restricted-imports
-import { keys } from '../../libs/storage/src/keys';
-// eslint-disable-next-line no-restricted-imports
-import { NOTIFY } from '../../libs/storage/src/lua/scripts';
+import { keys, notifyTemplate, NOTIFY } from '../../libs/storage/src/testing';
 
 /**
  * Herald's own floor, ingress side (issue 14): `PUT /update/<token>` with `version=N` → decode the
@@ -49,8 +47,7 @@ const server = createServer((req, res) => {
       keys.channelRate(uaid, channelID),
       channelID,
       version,
-      uaid,
-      Date.now(),
+      ...notifyTemplate(uaid, { channelID, version }, Date.now()),
       keys.nodeChannelPrefix,
       0,
       0,

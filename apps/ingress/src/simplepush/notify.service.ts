@@ -1,15 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { Logger, metrics } from '@herald/observability';
-import {
-  ChannelRepository,
-  keys,
-  NodeMessage,
-  RedisConnections,
-  RouteBus,
-  StaleRoutes,
-  UserRepository,
-} from '@herald/storage';
+import { Router, UserRepository } from '@herald/storage';
 import { WakeupPolicy, WakeupSender } from '@herald/wakeup';
 import { INGRESS_LOGGER } from '../ingress.tokens';
 
@@ -27,48 +19,25 @@ export class NotifyService {
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     @Inject(INGRESS_LOGGER) private readonly log: Logger,
-    private readonly channels: ChannelRepository,
+    private readonly router: Router,
     private readonly users: UserRepository,
-    private readonly bus: RouteBus,
-    private readonly staleRoutes: StaleRoutes,
     private readonly wakeupPolicy: WakeupPolicy,
-    private readonly redis: RedisConnections,
   ) {}
 
   async notify(uaid: string, channelID: string, version: string): Promise<NotifyOutcome> {
-    const ts = Date.now();
-    const prefix = this.redis.inScriptPublish ? keys.nodeChannelPrefix : '';
-    const r = await this.channels.notify(uaid, channelID, version, ts, prefix, {
+    const r = await this.router.notify(uaid, channelID, version, Date.now(), {
       limit: this.config.SIMPLEPUSH_RATE_LIMIT_PER_MINUTE,
       windowMs: 60_000,
     });
     switch (r.kind) {
       case 'limited':
         return { retryAfterSeconds: Math.max(1, Math.ceil(r.retryAfterMs / 1000)) };
-      case 'gone':
-      case 'stale':
-      case 'routed':
+      case 'stored':
+        if (r.wakeup) await this.wake(uaid, r.wakeup);
+        return 'stored';
+      default:
         return r.kind;
-      case 'publish':
-      case 'unreached': {
-        if (r.kind === 'publish') {
-          const message: NodeMessage = {
-            t: 'notify',
-            uaid,
-            epoch: r.route.epoch,
-            update: { channelID, version },
-            ts,
-          };
-          if ((await this.bus.publish(r.route.nodeId, message)) > 0) return 'routed';
-        }
-        // Nobody listens on that node's channel: stored for the client's resync, or for the
-        // node's repair if it is alive and only its subscription is in a gap.
-        if (!(await this.staleRoutes.unreachable(uaid, r.route))) return 'stored';
-        break;
-      }
     }
-    if (r.wakeup) await this.wake(uaid, r.wakeup);
-    return 'stored';
   }
 
   /** A disconnected SimplePush phone that gave a wake-up address gets one UDP datagram. */

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { metrics } from '@herald/observability';
-import { keys, RedisConnections } from '@herald/storage';
+import { ChannelRepository } from '@herald/storage';
 import { EndpointClaims, EndpointTokenCodec } from '@herald/tokens';
 import { DISCOVERY, parseUnifiedPush } from '@herald/unifiedpush';
 import { Errno, sendFull, sendPushError } from '../http/push-error';
@@ -24,7 +24,7 @@ export class UnifiedPushService {
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly tokens: EndpointTokenCodec,
-    private readonly redis: RedisConnections,
+    private readonly channels: ChannelRepository,
     private readonly limits: RateLimits,
     private readonly pusher: WebPushPushService,
     private readonly vapid: VapidGate,
@@ -47,8 +47,7 @@ export class UnifiedPushService {
     if (!claims) return sendPushError(reply, 404, Errno.INVALID_TOKEN, 'unknown endpoint');
     let registered: boolean;
     try {
-      registered =
-        (await this.redis.command.hexists(keys.channels(claims.uaid), claims.channelID)) === 1;
+      registered = await this.channels.isRegistered(claims.uaid, claims.channelID);
     } catch {
       return sendPushError(reply, 503, Errno.STORAGE, 'storage unavailable, retry later');
     }
