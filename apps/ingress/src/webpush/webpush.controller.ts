@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { metrics } from '@herald/observability';
 import { EndpointKind, EndpointTokenCodec } from '@herald/tokens';
-import { parsePushHeaders, ReceiptIdCodec, WebPushErrno } from '@herald/webpush';
+import { parsePushHeaders, ReceiptIdCodec } from '@herald/webpush';
 import { Errno, sendFull, sendPushError } from '../http/push-error';
 import { header, prefersAsync, pushHeaderValues, receiptIdOf } from './push-request';
 import { RateLimits, sendRateLimited } from '../http/rate-limits';
@@ -87,7 +87,7 @@ export class WebPushController {
         return sendPushError(
           reply,
           400,
-          WebPushErrno.INVALID_RECEIPT,
+          Errno.INVALID_RECEIPT,
           'Push-Receipt must be a receipt subscription URL from POST /receipts',
         );
       }
