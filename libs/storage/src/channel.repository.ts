@@ -5,6 +5,7 @@ import { keys } from './keys';
 import { notifyTemplate } from './node-message';
 import { RedisConnections, runScript } from './redis-connections';
 import { ReplicationBarrier } from './replication-barrier';
+import { orUnavailable } from './storage-unavailable';
 import { idleExpiryMs } from './user.repository';
 
 export type RegisterResult = 'ok' | 'conflict' | 'limit' | 'unknown-user';
@@ -102,7 +103,7 @@ export class ChannelRepository {
 
   /** Whether the channel is (still) registered under this UAID. */
   async isRegistered(uaid: string, channelID: string): Promise<boolean> {
-    return (await this.redis.command.hexists(keys.channels(uaid), channelID)) === 1;
+    return (await orUnavailable(this.redis.command.hexists(keys.channels(uaid), channelID))) === 1;
   }
 
   /** Idempotent; never touches a channel that another UAID owns. */

@@ -22,3 +22,4 @@ export { Router } from './router';
 export type { Delivery, NotifyOutcome } from './router';
 export { StorageModule } from './storage.module';
 export { RateWindowRepository } from './rate-window.repository';
+export { StorageUnavailableError } from './storage-unavailable';

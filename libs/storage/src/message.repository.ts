@@ -3,6 +3,7 @@ import { metrics } from '@herald/observability';
 import { keys } from './keys';
 import { RedisConnections, runScript } from './redis-connections';
 import { ReplicationBarrier } from './replication-barrier';
+import { orUnavailable } from './storage-unavailable';
 
 /** A Web Push message as stored and as routed to the gateway that delivers it. */
 export interface StoredMessage {
@@ -223,7 +224,11 @@ export class MessageRepository {
   }
 
   /** Takes every receipt waiting; with waitMs > 0, waits up to that long for a first one. */
-  async takeReceipts(receiptId: string, waitMs = 0): Promise<Receipt[]> {
+  takeReceipts(receiptId: string, waitMs = 0): Promise<Receipt[]> {
+    return orUnavailable(this.take(receiptId, waitMs));
+  }
+
+  private async take(receiptId: string, waitMs: number): Promise<Receipt[]> {
     const key = keys.receipts(receiptId);
     const out: string[] = [];
     if (waitMs > 0 && (await this.redis.command.llen(key)) === 0) {

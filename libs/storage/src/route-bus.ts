@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { keys } from './keys';
 import { decodeNodeMessage, encodeNodeMessage, NodeMessage } from './node-message';
+import { orUnavailable } from './storage-unavailable';
 import { RedisClient, RedisConnections } from './redis-connections';
 
 /** What a node publishes to its own channel to learn whether its subscription is in force. */
@@ -28,7 +29,7 @@ export class RouteBus implements OnApplicationShutdown {
    * channels (SPUBLISH reaches one shard, not every node).
    */
   publish(nodeId: string, message: NodeMessage): Promise<number> {
-    return this.publishText(keys.nodeChannel(nodeId), encodeNodeMessage(message));
+    return orUnavailable(this.publishText(keys.nodeChannel(nodeId), encodeNodeMessage(message)));
   }
 
   private publishText(channel: string, text: string): Promise<number> {

@@ -8,7 +8,7 @@ import { INGRESS_LOGGER } from '../ingress.tokens';
 /** The longest Retry-After of a refused push: its client may come back any moment. */
 const FULL_RETRY_AFTER_MAX_S = 60;
 
-export type PushOutcome =
+export type WebPushOutcome =
   | { kind: 'gone' }
   /**
    * WEBPUSH_MAX_MESSAGES_PER_UAID messages wait for the client: refused (429), to be retried
@@ -23,7 +23,7 @@ export type PushOutcome =
  * that is lost is repaired by the client's next hello or by the retry worker.
  */
 @Injectable()
-export class WebPushPushService {
+export class WebPushNotifier {
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     @Inject(INGRESS_LOGGER) private readonly log: Logger,
@@ -39,7 +39,7 @@ export class WebPushPushService {
     body: Buffer,
     receipt: string | null,
     respondAsync: boolean,
-  ): Promise<PushOutcome> {
+  ): Promise<WebPushOutcome> {
     const ts = Date.now();
     const key = newMessageKey();
     const stored = await this.messages.store(

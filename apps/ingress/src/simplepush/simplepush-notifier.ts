@@ -5,15 +5,20 @@ import { Router, UserRepository } from '@herald/storage';
 import { WakeupPolicy, WakeupSender } from '@herald/wakeup';
 import { INGRESS_LOGGER } from '../ingress.tokens';
 
-/** What became of a PUT; `retryAfterSeconds` when the endpoint is over its rate limit. */
-export type NotifyOutcome = 'routed' | 'stored' | 'stale' | 'gone' | { retryAfterSeconds: number };
+/** What became of a PUT: the controller turns it into HTTP. */
+export type SimplePushOutcome =
+  /** Sent to the live gateway holding the client, stored for later, or not newer than stored. */
+  | { kind: 'accepted'; result: 'routed' | 'stored' | 'stale' }
+  | { kind: 'gone' }
+  /** The endpoint is over its rate limit for this window. */
+  | { kind: 'limited'; retryAfterSeconds: number };
 
 /**
  * A new SimplePush version: store it (only if newer), then route it to the node holding the
  * client. Store before publish: a lost publish is repaired by the client's resync, never lost.
  */
 @Injectable()
-export class NotifyService {
+export class SimplePushNotifier {
   private readonly sender = new WakeupSender();
 
   constructor(
@@ -24,19 +29,24 @@ export class NotifyService {
     private readonly wakeupPolicy: WakeupPolicy,
   ) {}
 
-  async notify(uaid: string, channelID: string, version: string): Promise<NotifyOutcome> {
+  async notify(uaid: string, channelID: string, version: string): Promise<SimplePushOutcome> {
     const r = await this.router.notify(uaid, channelID, version, Date.now(), {
       limit: this.config.SIMPLEPUSH_RATE_LIMIT_PER_MINUTE,
       windowMs: 60_000,
     });
     switch (r.kind) {
       case 'limited':
-        return { retryAfterSeconds: Math.max(1, Math.ceil(r.retryAfterMs / 1000)) };
+        return {
+          kind: 'limited',
+          retryAfterSeconds: Math.max(1, Math.ceil(r.retryAfterMs / 1000)),
+        };
       case 'stored':
         if (r.wakeup) await this.wake(uaid, r.wakeup);
-        return 'stored';
+        return { kind: 'accepted', result: 'stored' };
+      case 'gone':
+        return r;
       default:
-        return r.kind;
+        return { kind: 'accepted', result: r.kind };
     }
   }
 
