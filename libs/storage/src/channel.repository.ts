@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { VersionUpdate } from '@herald/protocol';
 import { keys } from './keys';
+import { AddChannelStatus, NotifyStatus } from './lua/script-results';
 import { notifyTemplate } from './node-message';
 import { RedisConnections, runScript } from './redis-connections';
 import { ReplicationBarrier } from './replication-barrier';
@@ -57,7 +58,7 @@ export class ChannelRepository {
       [keys.user(uaid), keys.channels(uaid)],
       [channelID, maxChannels, this.idleMs],
     );
-    if (added === 1) {
+    if (added === AddChannelStatus.ADDED) {
       await Promise.all([
         this.replication.confirm(keys.user(uaid)),
         this.replication.confirm(keys.channelOwners(channelID)),
@@ -65,7 +66,7 @@ export class ChannelRepository {
       return 'ok';
     }
     await this.release(uaid, channelID);
-    return added === 0 ? 'limit' : 'unknown-user';
+    return added === AddChannelStatus.OVER_LIMIT ? 'limit' : 'unknown-user';
   }
 
   /**
@@ -189,21 +190,23 @@ export class ChannelRepository {
     );
     // Stored, or not newer than what is stored (perhaps a retry of a write not yet replicated):
     // acknowledged once replicated.
-    if (r[0] !== 0 && r[0] !== 5) await this.replication.confirm(keys.user(uaid));
+    if (r[0] !== NotifyStatus.UNKNOWN_CHANNEL && r[0] !== NotifyStatus.RATE_LIMITED) {
+      await this.replication.confirm(keys.user(uaid));
+    }
     switch (r[0]) {
-      case 0:
+      case NotifyStatus.UNKNOWN_CHANNEL:
         return { kind: 'gone' };
-      case 1:
+      case NotifyStatus.NOT_NEWER:
         return { kind: 'stale' };
-      case 2:
+      case NotifyStatus.ROUTED:
         return { kind: 'routed' };
-      case 3:
+      case NotifyStatus.STORED_OFFLINE:
         return { kind: 'stored', wakeup: r[1] || null };
-      case 5:
+      case NotifyStatus.RATE_LIMITED:
         return { kind: 'limited', retryAfterMs: Number(r[1]) };
       default:
         return {
-          kind: r[0] === 6 ? 'unreached' : 'publish',
+          kind: r[0] === NotifyStatus.UNREACHED ? 'unreached' : 'publish',
           route: { nodeId: r[1] as string, epoch: r[2] ?? '' },
           wakeup: r[3] || null,
         };

@@ -6,4 +6,5 @@
  */
 export { keys } from './keys';
 export { ACK, NOTIFY } from './lua/scripts';
+export { NotifyStatus } from './lua/script-results';
 export { notifyTemplate } from './node-message';
