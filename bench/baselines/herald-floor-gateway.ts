@@ -6,9 +6,7 @@ import { EndpointTokenCodec } from '@herald/tokens';
 // The floor takes only the key layout and the script text, not @herald/storage's index: that would
 // load Herald's metrics (prom-client collectors and their event-loop monitor) into the floor.
 // eslint-disable-next-line no-restricted-imports
-import { keys } from '../../libs/storage/src/keys';
-// eslint-disable-next-line no-restricted-imports
-import { ACK } from '../../libs/storage/src/lua/scripts';
+import { ACK, keys } from '../../libs/storage/src/testing';
 
 /**
  * Herald's own floor, gateway side (issue 14): the per-notification work a Herald gateway cannot

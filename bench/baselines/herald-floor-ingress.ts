@@ -4,9 +4,7 @@ import { EndpointTokenCodec } from '@herald/tokens';
 // The floor takes only the key layout and the script text, not @herald/storage's index: that would
 // load Herald's metrics (prom-client collectors and their event-loop monitor) into the floor.
 // eslint-disable-next-line no-restricted-imports
-import { keys } from '../../libs/storage/src/keys';
-// eslint-disable-next-line no-restricted-imports
-import { NOTIFY } from '../../libs/storage/src/lua/scripts';
+import { keys, notifyTemplate, NOTIFY, NotifyStatus } from '../../libs/storage/src/testing';
 
 /**
  * Herald's own floor, ingress side (issue 14): `PUT /update/<token>` with `version=N` → decode the
@@ -49,15 +47,14 @@ const server = createServer((req, res) => {
       keys.channelRate(uaid, channelID),
       channelID,
       version,
-      uaid,
-      Date.now(),
+      ...notifyTemplate(uaid, { channelID, version }, Date.now()),
       keys.nodeChannelPrefix,
       0,
       0,
     ).then(
       (r) => {
-        if (r[0] === 0) return answer(res, 410, '{"errno":106}');
-        const routed = r[0] === 2;
+        if (r[0] === NotifyStatus.UNKNOWN_CHANNEL) return answer(res, 410, '{"errno":106}');
+        const routed = r[0] === NotifyStatus.ROUTED;
         answer(
           res,
           routed ? 200 : 202,

@@ -1,6 +1,7 @@
 import { HeraldProcess, startHerald, stopAll } from '../support/herald-process';
 import { TestRedisCluster } from '../support/redis-cluster';
-import { keys } from '@herald/storage';
+// eslint-disable-next-line no-restricted-imports
+import { keys } from '../../libs/storage/src/testing';
 import { behindChannels, FleetUser, Pusher, settle } from './fleet';
 
 /**

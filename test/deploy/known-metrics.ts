@@ -12,6 +12,8 @@ export const HERALD_METRICS: Readonly<Record<string, MetricType>> = {
   herald_registrations_total: 'counter',
   herald_unregistrations_total: 'counter',
   herald_notifications_accepted_total: 'counter',
+  herald_push_rejected_total: 'counter',
+  /** Deprecated alias of herald_push_rejected_total{protocol="simplepush"}, for one release. */
   herald_notifications_rejected_total: 'counter',
   herald_notifications_delivered_total: 'counter',
   herald_notifications_acked_total: 'counter',

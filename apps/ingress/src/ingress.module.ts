@@ -3,7 +3,7 @@ import { loggerProvider, ObservabilityModule } from '@herald/observability';
 import { StorageModule } from '@herald/storage';
 import { endpointTokenCodecProvider } from '@herald/tokens';
 import { wakeupPolicyProvider } from '@herald/wakeup';
-import { NotifyService } from './simplepush/notify.service';
+import { SimplePushNotifier } from './simplepush/simplepush-notifier';
 import { UpdateController } from './simplepush/update.controller';
 import { messageIdCodecProvider, receiptIdCodecProvider } from '@herald/webpush';
 import { AdminController } from './admin/admin.controller';
@@ -12,12 +12,13 @@ import { ReceiptsController } from './receipts/receipts.controller';
 import { MessageController } from './webpush/message.controller';
 import { VapidGate } from './webpush/vapid-gate';
 import { WebPushController } from './webpush/webpush.controller';
-import { WebPushPushService } from './webpush/webpush-push.service';
+import { WebPushNotifier } from './webpush/webpush-notifier';
 import { INGRESS_LOGGER } from './ingress.tokens';
 import { SeedController } from './seed/seed.controller';
 import { SeedStreamService } from './seed/seed-stream.service';
 import { UnifiedPushController } from './unifiedpush/unifiedpush.controller';
-import { UnifiedPushService } from './unifiedpush/unifiedpush-push.service';
+import { UnifiedPushHttp } from './unifiedpush/unifiedpush-http';
+import { UnifiedPushNotifier } from './unifiedpush/unifiedpush-notifier';
 
 @Module({
   imports: [ObservabilityModule, StorageModule],
@@ -36,11 +37,12 @@ import { UnifiedPushService } from './unifiedpush/unifiedpush-push.service';
     wakeupPolicyProvider,
     messageIdCodecProvider,
     receiptIdCodecProvider,
-    NotifyService,
-    WebPushPushService,
+    SimplePushNotifier,
+    WebPushNotifier,
     RateLimits,
     VapidGate,
-    UnifiedPushService,
+    UnifiedPushNotifier,
+    UnifiedPushHttp,
     SeedStreamService,
   ],
 })

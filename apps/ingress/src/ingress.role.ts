@@ -29,7 +29,9 @@ export function startIngress(
       // Only the operator's proxies may name the client (X-Forwarded-For): per-address limits
       // key on it.
       trustProxy: trustProxyFn(config.TRUST_PROXY),
-      maxParamLength: 1024,
+      // Router options go under routerOptions (the top-level key is deprecated in Fastify 5 and
+      // printed a warning at every start-up).
+      routerOptions: { maxParamLength: 1024 },
       frameworkErrors: (err, _req, reply) => {
         const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
         void sendPushError(

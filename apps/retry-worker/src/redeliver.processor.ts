@@ -2,13 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { metrics } from '@herald/observability';
 import { RedeliverJob, RedeliveryQueue, redeliveryDelay } from '@herald/redelivery';
-import {
-  ChannelRepository,
-  MessageRepository,
-  NodeMessage,
-  RouteBus,
-  StaleRoutes,
-} from '@herald/storage';
+import { ChannelRepository, MessageRepository, NodeMessage, Router } from '@herald/storage';
 
 export type RedeliverOutcome = 'moved' | 'acked' | 'sent' | 'node-gone' | 'gave-up';
 
@@ -22,8 +16,7 @@ export class RedeliverProcessor {
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly channels: ChannelRepository,
-    private readonly staleRoutes: StaleRoutes,
-    private readonly bus: RouteBus,
+    private readonly router: Router,
     private readonly queue: RedeliveryQueue,
     private readonly messages: MessageRepository,
   ) {}
@@ -47,13 +40,9 @@ export class RedeliverProcessor {
       message = { t: 'repush', uaid: job.uaid, epoch: job.epoch, messages: live };
       count = live.length;
     }
-    const receivers = await this.bus.publish(route.nodeId, message);
-    if (receivers === 0) {
-      // A dead node's route is cleared; a live node in a subscription gap sends what is pending
-      // itself once its subscription is back.
-      await this.staleRoutes.unreachable(job.uaid, route);
-      return 'node-gone';
-    }
+    // Received by nobody: a dead node's route is cleared; a live node in a subscription gap sends
+    // what is pending itself once its subscription is back.
+    if ((await this.router.deliver(job.uaid, route, message)) !== 'routed') return 'node-gone';
     metrics.redelivered.inc(count);
     if (job.attempt >= this.config.REDELIVERY_MAX_ATTEMPTS) {
       // A client that never acks: stop here. The versions stay stored and are sent again on its

@@ -3,7 +3,7 @@ import { Job, Worker } from 'bullmq';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { Logger, metrics } from '@herald/observability';
 import { QUEUE_NAME, QUEUE_PREFIX, RedeliverJob, RedeliveryQueue } from '@herald/redelivery';
-import { ChannelRepository, keys, NodeRepository, RedisConnections } from '@herald/storage';
+import { ChannelRepository, NodeRepository, RedisConnections } from '@herald/storage';
 import { RedeliverProcessor } from './redeliver.processor';
 import { WORKER_LOGGER } from './worker.tokens';
 
@@ -18,8 +18,6 @@ export const SWEEP_JOB = 'sweep-nodes';
 @Injectable()
 export class WorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private worker: Worker | null = null;
-  /** The next owner bucket to sweep; each worker starts at its own random place. */
-  private nextBucket = Math.floor(Math.random() * keys.channelOwnerBuckets);
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
@@ -65,14 +63,8 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async sweepOwners(): Promise<void> {
-    const n = Math.min(this.config.CHANNEL_SWEEP_BUCKETS, keys.channelOwnerBuckets);
-    if (n === 0) return;
-    const buckets = Array.from(
-      { length: n },
-      (_, k) => (this.nextBucket + k) % keys.channelOwnerBuckets,
-    );
-    this.nextBucket = (this.nextBucket + n) % keys.channelOwnerBuckets;
-    const removed = await this.channels.sweepOwners(buckets);
+    if (this.config.CHANNEL_SWEEP_BUCKETS === 0) return;
+    const removed = await this.channels.sweepOwners(this.config.CHANNEL_SWEEP_BUCKETS);
     if (removed) metrics.ownersSwept.inc(removed);
   }
 

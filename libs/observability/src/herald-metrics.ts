@@ -1,17 +1,18 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, register } from 'prom-client';
 
-/**
- * Every Herald metric, in one place, on prom-client's default registry. In the all-in-one process
- * the three roles share it; split roles each expose their own. Names follow Prometheus
- * conventions (`_total` counters, `_seconds` histograms); docs/metrics.md lists them.
- */
 let defaultsStarted = false;
+/** prom-client's process and Node.js metrics, started once however many roles share the process. */
 export function startDefaultMetrics(): void {
   if (defaultsStarted) return;
   defaultsStarted = true;
   collectDefaultMetrics();
 }
 
+/**
+ * Every Herald metric, in one place, on prom-client's default registry. In the all-in-one process
+ * the three roles share it; split roles each expose their own. Names follow Prometheus
+ * conventions (`_total` counters, `_seconds` histograms); docs/metrics.md lists them.
+ */
 export const metrics = {
   connectionsOpen: new Gauge({
     name: 'herald_connections_open',
@@ -40,9 +41,16 @@ export const metrics = {
     help: 'notifications accepted by the ingress: routed to a live gateway, stored for later, or stale (not newer)',
     labelNames: ['result'] as const,
   }),
+  /** Every push the ingress refuses, whatever its protocol: count through `countRejection`. */
+  pushRejected: new Counter({
+    name: 'herald_push_rejected_total',
+    help: 'pushes refused by the ingress, by protocol and reason',
+    labelNames: ['protocol', 'reason'] as const,
+  }),
+  /** Deprecated alias of herald_push_rejected_total{protocol="simplepush"}; removed next release. */
   rejected: new Counter({
     name: 'herald_notifications_rejected_total',
-    help: 'notifications refused by the ingress, by reason',
+    help: 'deprecated (use herald_push_rejected_total): notifications refused by the ingress, by reason',
     labelNames: ['reason'] as const,
   }),
   delivered: new Counter({
@@ -145,9 +153,10 @@ export const metrics = {
     name: 'herald_webpush_messages_cancelled_total',
     help: 'stored Web Push messages cancelled by their application server (DELETE /m/<id>)',
   }),
+  /** Deprecated alias of herald_push_rejected_total{protocol="webpush"}; removed next release. */
   webpushRejected: new Counter({
     name: 'herald_webpush_rejected_total',
-    help: 'Web Push requests refused by the ingress, by reason',
+    help: 'deprecated (use herald_push_rejected_total): Web Push requests refused by the ingress, by reason',
     labelNames: ['reason'] as const,
   }),
   webpushPayloadBytes: new Histogram({

@@ -1,6 +1,8 @@
 export { createLogger, NestPinoLogger } from './logger';
 export type { Logger } from './logger';
 export { metrics, metricsRegistry, startDefaultMetrics } from './herald-metrics';
+export { countRejection } from './push-rejections';
+export type { PushProtocol } from './push-rejections';
 export { Readiness } from './readiness';
 export { ObservabilityModule } from './observability.module';
 export { loggerProvider } from './logger.provider';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { keys } from './keys';
 import { RedisClient, RedisConnections } from './redis-connections';
+import { orUnavailable } from './storage-unavailable';
 
 /**
  * Broadcasts (autopush's megaphone): operator-set `{id: version}` pairs in one Redis hash, and
@@ -10,12 +11,16 @@ import { RedisClient, RedisConnections } from './redis-connections';
 export class BroadcastRepository {
   constructor(private readonly redis: RedisConnections) {}
 
-  async all(): Promise<Record<string, string>> {
-    return this.redis.command.hgetall(keys.broadcasts);
+  all(): Promise<Record<string, string>> {
+    return orUnavailable(this.redis.command.hgetall(keys.broadcasts));
   }
 
   /** Stores the versions and tells every gateway; resolves to the ids whose version changed. */
-  async set(changes: Record<string, string>): Promise<Record<string, string>> {
+  set(changes: Record<string, string>): Promise<Record<string, string>> {
+    return orUnavailable(this.write(changes));
+  }
+
+  private async write(changes: Record<string, string>): Promise<Record<string, string>> {
     const ids = Object.keys(changes);
     if (!ids.length) return {};
     const before = await this.redis.command.hmget(keys.broadcasts, ...ids);

@@ -2,8 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { VersionUpdate } from '@herald/protocol';
 import { keys } from './keys';
+import { AddChannelStatus, NotifyStatus } from './lua/script-results';
+import { notifyTemplate } from './node-message';
 import { RedisConnections, runScript } from './redis-connections';
 import { ReplicationBarrier } from './replication-barrier';
+import { orUnavailable } from './storage-unavailable';
 import { idleExpiryMs } from './user.repository';
 
 export type RegisterResult = 'ok' | 'conflict' | 'limit' | 'unknown-user';
@@ -32,6 +35,8 @@ function pairs(flat: string[]): VersionUpdate[] {
 @Injectable()
 export class ChannelRepository {
   private readonly idleMs: number;
+  /** The next owner bucket to sweep; each process starts at its own random place. */
+  private nextBucket = Math.floor(Math.random() * keys.channelOwnerBuckets);
 
   constructor(
     @Inject(HERALD_CONFIG) config: HeraldConfig,
@@ -53,7 +58,7 @@ export class ChannelRepository {
       [keys.user(uaid), keys.channels(uaid)],
       [channelID, maxChannels, this.idleMs],
     );
-    if (added === 1) {
+    if (added === AddChannelStatus.ADDED) {
       await Promise.all([
         this.replication.confirm(keys.user(uaid)),
         this.replication.confirm(keys.channelOwners(channelID)),
@@ -61,7 +66,7 @@ export class ChannelRepository {
       return 'ok';
     }
     await this.release(uaid, channelID);
-    return added === 0 ? 'limit' : 'unknown-user';
+    return added === AddChannelStatus.OVER_LIMIT ? 'limit' : 'unknown-user';
   }
 
   /**
@@ -97,6 +102,11 @@ export class ChannelRepository {
     );
   }
 
+  /** Whether the channel is (still) registered under this UAID. */
+  async isRegistered(uaid: string, channelID: string): Promise<boolean> {
+    return (await orUnavailable(this.redis.command.hexists(keys.channels(uaid), channelID))) === 1;
+  }
+
   /** Idempotent; never touches a channel that another UAID owns. */
   async unregister(uaid: string, channelID: string): Promise<void> {
     await this.redis.command.hdel(keys.channels(uaid), channelID);
@@ -107,9 +117,15 @@ export class ChannelRepository {
    * Removes from owner buckets the entries whose user is gone (expired after
    * USER_IDLE_TTL_SECONDS): what a claim would take over anyway, reclaimed in the background so
    * abandoned channels do not hold memory. Compare-and-delete: an entry claimed meanwhile stays.
-   * Returns how many entries were removed.
+   * Sweeps the next `count` buckets (of 4096, round robin); returns how many entries were removed.
    */
-  async sweepOwners(buckets: readonly number[]): Promise<number> {
+  async sweepOwners(count: number): Promise<number> {
+    const n = Math.min(Math.max(0, count), keys.channelOwnerBuckets);
+    const buckets = Array.from(
+      { length: n },
+      (_, k) => (this.nextBucket + k) % keys.channelOwnerBuckets,
+    );
+    this.nextBucket = (this.nextBucket + n) % keys.channelOwnerBuckets;
     let removed = 0;
     for (const i of buckets) {
       const bucket = keys.channelOwnerBucket(i);
@@ -152,40 +168,45 @@ export class ChannelRepository {
   }
 
   /**
-   * Stores a version if it is newer than the stored one and routes it: with `publishPrefix` (a
-   * single Redis) the script publishes to the node itself; without, the caller must publish.
+   * Stores a version if it is newer than the stored one and routes it: on a single Redis the
+   * script publishes to the node itself; on a Redis Cluster the caller (Router) must publish.
    */
   async notify(
     uaid: string,
     channelID: string,
     version: string,
     ts: number,
-    publishPrefix: string,
     rate: { limit: number; windowMs: number },
   ): Promise<NotifyResult> {
+    const [head, tail] = this.redis.inScriptPublish
+      ? notifyTemplate(uaid, { channelID, version }, ts)
+      : ['', ''];
+    const prefix = this.redis.inScriptPublish ? keys.nodeChannelPrefix : '';
     const r = await runScript<[number, string?, string?, string?]>(
       this.redis.command,
       'NOTIFY',
       [keys.user(uaid), keys.channels(uaid), keys.channelRate(uaid, channelID)],
-      [channelID, version, uaid, ts, publishPrefix, rate.limit, rate.windowMs],
+      [channelID, version, head, tail, prefix, rate.limit, rate.windowMs],
     );
     // Stored, or not newer than what is stored (perhaps a retry of a write not yet replicated):
     // acknowledged once replicated.
-    if (r[0] !== 0 && r[0] !== 5) await this.replication.confirm(keys.user(uaid));
+    if (r[0] !== NotifyStatus.UNKNOWN_CHANNEL && r[0] !== NotifyStatus.RATE_LIMITED) {
+      await this.replication.confirm(keys.user(uaid));
+    }
     switch (r[0]) {
-      case 0:
+      case NotifyStatus.UNKNOWN_CHANNEL:
         return { kind: 'gone' };
-      case 1:
+      case NotifyStatus.NOT_NEWER:
         return { kind: 'stale' };
-      case 2:
+      case NotifyStatus.ROUTED:
         return { kind: 'routed' };
-      case 3:
+      case NotifyStatus.STORED_OFFLINE:
         return { kind: 'stored', wakeup: r[1] || null };
-      case 5:
+      case NotifyStatus.RATE_LIMITED:
         return { kind: 'limited', retryAfterMs: Number(r[1]) };
       default:
         return {
-          kind: r[0] === 6 ? 'unreached' : 'publish',
+          kind: r[0] === NotifyStatus.UNREACHED ? 'unreached' : 'publish',
           route: { nodeId: r[1] as string, epoch: r[2] ?? '' },
           wakeup: r[3] || null,
         };

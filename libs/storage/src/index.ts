@@ -1,9 +1,8 @@
-export { keys } from './keys';
-export { RedisConnections, redisOptions, defineScripts, runScript } from './redis-connections';
+export { RedisConnections } from './redis-connections';
 export { UserRepository } from './user.repository';
 export type { HelloInput, HelloResult } from './user.repository';
 export { ChannelRepository } from './channel.repository';
-export type { RegisterResult, NotifyResult } from './channel.repository';
+export type { RegisterResult } from './channel.repository';
 export { NodeRepository } from './node.repository';
 export { MessageRepository } from './message.repository';
 export type {
@@ -17,9 +16,10 @@ export type {
 export { BroadcastRepository } from './broadcast.repository';
 export { SeedRepository } from './seed.repository';
 export type { SeedClaim } from './seed.repository';
-export { RouteBus, encodeNodeMessage, decodeNodeMessage } from './route-bus';
-export type { NodeMessage } from './route-bus';
+export { RouteBus } from './route-bus';
+export type { NodeMessage } from './node-message';
+export { Router } from './router';
+export type { Delivery, NotifyOutcome } from './router';
 export { StorageModule } from './storage.module';
 export { RateWindowRepository } from './rate-window.repository';
-export { StaleRoutes } from './stale-routes';
-export { ReplicationBarrier, ReplicationError } from './replication-barrier';
+export { StorageUnavailableError } from './storage-unavailable';

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { metrics } from '@herald/observability';
 import { keys } from './keys';
+import { StoreStatus } from './lua/script-results';
 import { RedisConnections, runScript } from './redis-connections';
 import { ReplicationBarrier } from './replication-barrier';
+import { orUnavailable } from './storage-unavailable';
 
 /** A Web Push message as stored and as routed to the gateway that delivers it. */
 export interface StoredMessage {
@@ -146,11 +148,11 @@ export class MessageRepository {
         ...fieldsOf(m, exp, now),
       ],
     );
-    if (r[0] === 0) return { kind: 'gone' };
+    if (r[0] === StoreStatus.UNKNOWN) return { kind: 'gone' };
     const route = routeOf(r[1] ?? '', r[2] ?? '');
     const message: StoredMessage = { ...m, seq: Number(r[3] ?? 0), exp, ts: now };
-    if (r[0] === 1) return { kind: 'unstored', route, message };
-    if (r[0] === 4) {
+    if (r[0] === StoreStatus.UNSTORED) return { kind: 'unstored', route, message };
+    if (r[0] === StoreStatus.FULL) {
       const expired = Number(r[3]);
       metrics.webpushExpired.inc(expired);
       this.countStored(-expired);
@@ -223,7 +225,11 @@ export class MessageRepository {
   }
 
   /** Takes every receipt waiting; with waitMs > 0, waits up to that long for a first one. */
-  async takeReceipts(receiptId: string, waitMs = 0): Promise<Receipt[]> {
+  takeReceipts(receiptId: string, waitMs = 0): Promise<Receipt[]> {
+    return orUnavailable(this.take(receiptId, waitMs));
+  }
+
+  private async take(receiptId: string, waitMs: number): Promise<Receipt[]> {
     const key = keys.receipts(receiptId);
     const out: string[] = [];
     if (waitMs > 0 && (await this.redis.command.llen(key)) === 0) {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { keys } from './keys';
 import { RedisConnections } from './redis-connections';
+import { orUnavailable } from './storage-unavailable';
 
 /** The registry of gateway nodes and their heartbeats. */
 @Injectable()
@@ -32,7 +33,7 @@ export class NodeRepository {
   }
 
   async isAlive(nodeId: string, deadAfterMs: number, now = Date.now()): Promise<boolean> {
-    const score = await this.redis.command.zscore(keys.nodes, nodeId);
+    const score = await orUnavailable(this.redis.command.zscore(keys.nodes, nodeId));
     return score !== null && Number(score) >= now - deadAfterMs;
   }
 

@@ -5,6 +5,7 @@ import { metrics } from '@herald/observability';
 import * as coreScripts from './lua/scripts';
 import * as messageScripts from './lua/message-scripts';
 import * as seedScripts from './lua/seed-scripts';
+import { orUnavailable } from './storage-unavailable';
 
 const scripts = { ...coreScripts, ...messageScripts, ...seedScripts };
 
@@ -61,7 +62,7 @@ export function runScript<T>(
   const fn = (redis as unknown as Record<string, (...a: unknown[]) => Promise<T>>)[name];
   // Every state change goes through here, so timing it here measures all of them (and only here).
   const done = metrics.redisScriptDuration.startTimer({ script: name });
-  return fn.call(redis, ...keys, ...args).finally(done);
+  return orUnavailable(fn.call(redis, ...keys, ...args).finally(done));
 }
 
 /**

@@ -5,9 +5,10 @@ import { Cluster } from 'ioredis';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { metrics } from '@herald/observability';
 import { RedisConnections } from './redis-connections';
+import { StorageUnavailableError } from './storage-unavailable';
 
 /** The write reached fewer replicas than REDIS_WAIT_REPLICAS in time: not acknowledged. */
-export class ReplicationError extends Error {
+export class ReplicationError extends StorageUnavailableError {
   constructor(reached: number, wanted: number) {
     super(`write reached ${reached} of ${wanted} replicas in time`);
   }

@@ -1,38 +1,8 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { VersionUpdate } from '@herald/protocol';
 import { keys } from './keys';
-import type { StoredMessage } from './message.repository';
+import { decodeNodeMessage, encodeNodeMessage, NodeMessage } from './node-message';
+import { orUnavailable } from './storage-unavailable';
 import { RedisClient, RedisConnections } from './redis-connections';
-
-/**
- * Messages to one gateway node, over its own pub/sub channel (never a broadcast to all nodes).
- * Each names the connection it is for by UAID and epoch; a node drops what is not for a
- * connection it holds (the client moved, and the new node's resync covers it).
- */
-export type NodeMessage =
-  /** A new SimplePush version; `ts` is when the ingress accepted it (latency metric). */
-  | { t: 'notify'; uaid: string; epoch: string; update: VersionUpdate; ts: number }
-  /** A newer connection of this UAID exists elsewhere: close this one. */
-  | { t: 'kick'; uaid: string; epoch: string }
-  /** The retry worker found these unacknowledged: send them again. */
-  | { t: 'redeliver'; uaid: string; epoch: string; updates: VersionUpdate[] }
-  /** A new Web Push message (stored first unless its TTL is 0); `ts` as for 'notify'. */
-  | { t: 'push'; uaid: string; epoch: string; message: StoredMessage; ts: number }
-  /** The retry worker found these Web Push messages unacknowledged: send them again. */
-  | { t: 'repush'; uaid: string; epoch: string; messages: StoredMessage[] };
-
-export function encodeNodeMessage(m: NodeMessage): string {
-  return JSON.stringify(m);
-}
-
-export function decodeNodeMessage(text: string): NodeMessage | null {
-  try {
-    const m = JSON.parse(text) as NodeMessage;
-    return m && typeof m.t === 'string' && typeof m.uaid === 'string' ? m : null;
-  } catch {
-    return null;
-  }
-}
 
 /** What a node publishes to its own channel to learn whether its subscription is in force. */
 const PROBE = '{"t":"probe"}';
@@ -59,7 +29,7 @@ export class RouteBus implements OnApplicationShutdown {
    * channels (SPUBLISH reaches one shard, not every node).
    */
   publish(nodeId: string, message: NodeMessage): Promise<number> {
-    return this.publishText(keys.nodeChannel(nodeId), encodeNodeMessage(message));
+    return orUnavailable(this.publishText(keys.nodeChannel(nodeId), encodeNodeMessage(message)));
   }
 
   private publishText(channel: string, text: string): Promise<number> {

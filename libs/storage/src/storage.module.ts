@@ -9,7 +9,7 @@ import { ReplicationBarrier } from './replication-barrier';
 import { RouteBus } from './route-bus';
 import { RateWindowRepository } from './rate-window.repository';
 import { SeedRepository } from './seed.repository';
-import { StaleRoutes } from './stale-routes';
+import { Router } from './router';
 import { UserRepository } from './user.repository';
 import { ObservabilityModule } from '@herald/observability';
 
@@ -24,7 +24,7 @@ const providers = [
   BroadcastRepository,
   SeedRepository,
   RateWindowRepository,
-  StaleRoutes,
+  Router,
 ];
 
 @Module({ imports: [ObservabilityModule], providers, exports: [...providers, ObservabilityModule] })

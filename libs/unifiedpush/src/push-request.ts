@@ -7,7 +7,7 @@ import {
   Parsed,
   PushHeaderValues,
   PushOptions,
-  WebPushErrno,
+  Errno,
 } from '@herald/webpush';
 
 /**
@@ -23,9 +23,6 @@ import {
 export const DISCOVERY = { unifiedpush: { version: 1 } } as const;
 export const MAX_MESSAGE_BYTES = MAX_PAYLOAD_BYTES;
 
-/** Errno of an empty body (autopush's "bad body"). */
-export const EMPTY_BODY_ERRNO = 110;
-
 export function parseUnifiedPush(
   h: PushHeaderValues,
   bodyLength: number,
@@ -34,10 +31,10 @@ export function parseUnifiedPush(
   emptyStatus: 400 | 413 = 400,
 ): Parsed<PushOptions> {
   if (bodyLength > MAX_MESSAGE_BYTES) {
-    return fail(413, WebPushErrno.TOO_LARGE, `a message is 1 to ${MAX_MESSAGE_BYTES} bytes`);
+    return fail(413, Errno.TOO_LARGE, `a message is 1 to ${MAX_MESSAGE_BYTES} bytes`);
   }
   if (bodyLength === 0) {
-    return fail(emptyStatus, EMPTY_BODY_ERRNO, `a message is 1 to ${MAX_MESSAGE_BYTES} bytes`);
+    return fail(emptyStatus, Errno.BAD_BODY, `a message is 1 to ${MAX_MESSAGE_BYTES} bytes`);
   }
   let ttl = defaultTtl;
   if (h.ttl !== undefined) {

@@ -1,4 +1,4 @@
-export { WebPushErrno } from './webpush-errno';
+export { Errno } from './webpush-errno';
 export {
   URGENCIES,
   MAX_TTL_SECONDS,

@@ -1,5 +1,5 @@
 import { normaliseAesgcmParams } from './aesgcm-params';
-import { WebPushErrno } from './webpush-errno';
+import { Errno } from './webpush-errno';
 
 /**
  * RFC 8030 / 8291 request headers of a push, parsed into typed options or a protocol error.
@@ -65,10 +65,10 @@ const fail = (status: 400 | 413, errno: number, message: string): Parsed<never> 
 export function parseTtl(value: string | undefined, maxTtl = MAX_TTL_SECONDS): Parsed<number> {
   const text = value?.trim();
   if (text === undefined || text === '') {
-    return fail(400, WebPushErrno.INVALID_TTL, 'missing TTL header');
+    return fail(400, Errno.INVALID_TTL, 'missing TTL header');
   }
   if (!TTL.test(text)) {
-    return fail(400, WebPushErrno.INVALID_TTL, 'TTL must be a non-negative integer of seconds');
+    return fail(400, Errno.INVALID_TTL, 'TTL must be a non-negative integer of seconds');
   }
   // Very long digit strings are simply "more than the cap"; no need to parse them exactly.
   const ttl = text.length > 12 ? maxTtl : Math.min(Number(text), maxTtl);
@@ -80,7 +80,7 @@ export function parseTopic(value: string | undefined): Parsed<string | null> {
   if (!TOPIC.test(value)) {
     return fail(
       400,
-      WebPushErrno.INVALID_TOPIC,
+      Errno.INVALID_TOPIC,
       'Topic must be 1 to 32 characters of the URL-safe base64 alphabet',
     );
   }
@@ -91,11 +91,7 @@ export function parseUrgency(value: string | undefined): Parsed<Urgency> {
   if (value === undefined) return { ok: true, value: 'normal' };
   const u = value.trim().toLowerCase() as Urgency;
   if (!URGENCIES.includes(u)) {
-    return fail(
-      400,
-      WebPushErrno.INVALID_URGENCY,
-      `Urgency must be one of ${URGENCIES.join(', ')}`,
-    );
+    return fail(400, Errno.INVALID_URGENCY, `Urgency must be one of ${URGENCIES.join(', ')}`);
   }
   return { ok: true, value: u };
 }
@@ -127,7 +123,7 @@ export function parsePayloadHeaders(
   maxPayload = DEFAULT_MAX_DATA_BYTES,
 ): Parsed<PayloadHeaders | null> {
   if (bodyLength > maxPayload) {
-    return fail(413, WebPushErrno.TOO_LARGE, `payload larger than ${maxPayload} bytes`);
+    return fail(413, Errno.TOO_LARGE, `payload larger than ${maxPayload} bytes`);
   }
   if (bodyLength === 0) return { ok: true, value: null };
   const encoding = h.contentEncoding?.trim().toLowerCase();
@@ -136,25 +132,21 @@ export function parsePayloadHeaders(
     if (!headerParam(h.encryption, 'salt') || !headerParam(h.cryptoKey, 'dh')) {
       return fail(
         400,
-        WebPushErrno.MISSING_CRYPTO_KEYS,
+        Errno.MISSING_CRYPTO_KEYS,
         'aesgcm needs Encryption: salt=… and Crypto-Key: dh=…',
       );
     }
     const params = normaliseAesgcmParams(h.encryption as string, h.cryptoKey as string);
     if (!params.ok) {
       // autopush's errno for an encryption header it cannot use.
-      return fail(400, WebPushErrno.INVALID_ENCODING, params.message);
+      return fail(400, Errno.BAD_BODY, params.message);
     }
     return {
       ok: true,
       value: { encoding, encryption: params.encryption, crypto_key: params.cryptoKey },
     };
   }
-  return fail(
-    400,
-    WebPushErrno.INVALID_ENCODING,
-    'a body needs Content-Encoding: aes128gcm (or aesgcm)',
-  );
+  return fail(400, Errno.BAD_BODY, 'a body needs Content-Encoding: aes128gcm (or aesgcm)');
 }
 
 /** All of a push's headers at once; the first error wins, in the order autopush checks them. */

@@ -35,12 +35,7 @@ export class AdminController {
     if (!this.authorized(req, reply)) return reply;
     const changes = parseBroadcastsBody(req.body);
     if (typeof changes === 'string') return sendPushError(reply, 400, Errno.BAD_BODY, changes);
-    let changed: Record<string, string>;
-    try {
-      changed = await this.broadcasts.set(changes);
-    } catch {
-      return sendPushError(reply, 503, Errno.STORAGE, 'storage unavailable, retry later');
-    }
+    const changed = await this.broadcasts.set(changes);
     metrics.broadcastChanges.inc(Object.keys(changed).length);
     return reply.code(200).send({ changed });
   }

@@ -1,21 +1,8 @@
 import type { FastifyReply } from 'fastify';
+import { Errno } from '@herald/webpush';
 
-/**
- * Error bodies in autopush's shape, {code, errno, error, message}, so application servers that
- * already parse Mozilla's errors understand ours. `errno` tells apart errors sharing a status.
- */
-export const Errno = {
-  INVALID_TOKEN: 102,
-  GONE: 103,
-  TOO_LARGE: 104,
-  INVALID_VERSION: 107,
-  BAD_BODY: 110,
-  /** Herald's own: the subscription's user holds WEBPUSH_MAX_MESSAGES_PER_UAID messages. */
-  FULL: 116,
-  STORAGE: 201,
-  RATE_LIMITED: 429,
-  INTERNAL: 999,
-} as const;
+/** Error bodies in autopush's shape, {code, errno, error, message}, with Herald's one errno table. */
+export { Errno };
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',

@@ -1,15 +1,29 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { countRejection, metrics, PushProtocol } from '@herald/observability';
+import { StorageUnavailableError } from '@herald/storage';
 import { Errno, sendPushError } from './push-error';
 
 /**
  * Every error the ingress answers, including those Fastify raises before a route runs (body too
- * large, malformed request), in the one documented shape {code, errno, error, message}.
+ * large, malformed request), in the one documented shape {code, errno, error, message}. Storage
+ * being unavailable is 503 with Retry-After, wherever it happens: no controller catches it.
+ * Bound globally, and on each push controller with its protocol, so that a push refused for
+ * storage is counted as a rejection of that protocol.
  */
 @Catch()
 export class PushExceptionFilter implements ExceptionFilter {
+  constructor(private readonly protocol: PushProtocol | null = null) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (exception instanceof StorageUnavailableError) {
+      const req = host.switchToHttp().getRequest<FastifyRequest>();
+      // A push refused, not an endpoint discovery (GET).
+      if (this.protocol && req.method !== 'GET') this.countStorage(this.protocol, req.url);
+      void sendPushError(reply, 503, Errno.STORAGE, 'storage unavailable, retry later');
+      return;
+    }
     const status =
       exception instanceof HttpException
         ? exception.getStatus()
@@ -23,5 +37,12 @@ export class PushExceptionFilter implements ExceptionFilter {
           ? 'internal error'
           : ((exception as Error).message ?? 'bad request');
     void sendPushError(reply, code, errno, message);
+  }
+
+  private countStorage(protocol: PushProtocol, url: string): void {
+    countRejection(protocol, 'storage');
+    if (protocol !== 'unifiedpush') return;
+    // herald_unifiedpush_pushes_total counts every answer, 503 included, by the URL it came on.
+    metrics.unifiedpushPushes.inc({ path: url.startsWith('/up/') ? 'up' : 'seed', status: '503' });
   }
 }

@@ -49,8 +49,6 @@ export class ReceiptsController {
       const receipts = await this.messages.takeReceipts(id, waitMs);
       if (receipts.length) metrics.receipts.inc({ event: 'read' }, receipts.length);
       return reply.code(200).send({ receipts });
-    } catch {
-      return sendPushError(reply, 503, Errno.STORAGE, 'storage unavailable, retry later');
     } finally {
       this.waiters -= waitMs ? 1 : 0;
     }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger, metrics } from '@herald/observability';
 import { newUaid } from '@herald/protocol';
@@ -7,9 +7,11 @@ import { SeedRepository } from '@herald/storage';
 import { EndpointTokenCodec } from '@herald/tokens';
 import { MAX_IDS_PER_STREAM, parseMultiIds, SeedStreamKind } from '@herald/unifiedpush';
 import { Errno, sendPushError } from '../http/push-error';
+import { PushExceptionFilter } from '../http/push-exception.filter';
 import { RateLimits, sendRateLimited } from '../http/rate-limits';
 import { INGRESS_LOGGER } from '../ingress.tokens';
-import { UnifiedPushService } from '../unifiedpush/unifiedpush-push.service';
+import { UnifiedPushHttp } from '../unifiedpush/unifiedpush-http';
+import { UnifiedPushNotifier } from '../unifiedpush/unifiedpush-notifier';
 import { SeedStreamService } from './seed-stream.service';
 
 /**
@@ -29,7 +31,8 @@ export class SeedController {
     private readonly tokens: EndpointTokenCodec,
     private readonly seeds: SeedRepository,
     private readonly streams: SeedStreamService,
-    private readonly up: UnifiedPushService,
+    private readonly up: UnifiedPushNotifier,
+    private readonly upHttp: UnifiedPushHttp,
     private readonly limits: RateLimits,
   ) {}
 
@@ -71,13 +74,14 @@ export class SeedController {
   }
 
   @Get('push/id/:id')
-  discover(@Param('id') id: string, @Res() reply: FastifyReply) {
-    return this.up.discover('seed', id, reply);
+  async discover(@Param('id') id: string, @Res() reply: FastifyReply) {
+    return this.upHttp.discovery(reply, 'seed', await this.up.discover('seed', id));
   }
 
   @Post('push/id/:id')
-  push(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.up.push('seed', id, req, reply);
+  @UseFilters(new PushExceptionFilter('unifiedpush'))
+  async push(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.upHttp.push(reply, 'seed', await this.up.push('seed', id, req));
   }
 
   private async stream(kind: SeedStreamKind, ids: string[], reply: FastifyReply) {

@@ -1,9 +1,10 @@
-import { Controller, Param, Put, Query, Req, Res } from '@nestjs/common';
+import { Controller, Param, Put, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { metrics } from '@herald/observability';
+import { countRejection, metrics } from '@herald/observability';
 import { EndpointTokenCodec } from '@herald/tokens';
 import { Errno, sendPushError } from '../http/push-error';
-import { NotifyService } from './notify.service';
+import { PushExceptionFilter } from '../http/push-exception.filter';
+import { SimplePushNotifier } from './simplepush-notifier';
 import { versionOfUpdate } from './update-body';
 
 /**
@@ -14,10 +15,11 @@ import { versionOfUpdate } from './update-body';
  * 503 (with Retry-After) when storage is unavailable.
  */
 @Controller('update')
+@UseFilters(new PushExceptionFilter('simplepush'))
 export class UpdateController {
   constructor(
     private readonly tokens: EndpointTokenCodec,
-    private readonly notifier: NotifyService,
+    private readonly notifier: SimplePushNotifier,
   ) {}
 
   @Put(':token')
@@ -29,12 +31,12 @@ export class UpdateController {
   ) {
     const claims = this.tokens.decode(token);
     if (!claims || claims.kind !== 'simplepush') {
-      metrics.rejected.inc({ reason: 'invalid_token' });
+      countRejection('simplepush', 'invalid_token');
       return sendPushError(reply, 404, Errno.INVALID_TOKEN, 'invalid push endpoint');
     }
     const version = versionOfUpdate(req.body as Buffer | undefined, query, Date.now());
     if (version === null) {
-      metrics.rejected.inc({ reason: 'invalid_version' });
+      countRejection('simplepush', 'invalid_version');
       return sendPushError(
         reply,
         400,
@@ -42,23 +44,20 @@ export class UpdateController {
         'version must be an integer from 0 to 9223372036854775807',
       );
     }
-    let outcome;
-    try {
-      outcome = await this.notifier.notify(claims.uaid, claims.channelID, version);
-    } catch {
-      metrics.rejected.inc({ reason: 'storage' });
-      return sendPushError(reply, 503, Errno.STORAGE, 'storage unavailable, retry later');
+    const outcome = await this.notifier.notify(claims.uaid, claims.channelID, version);
+    switch (outcome.kind) {
+      case 'limited':
+        countRejection('simplepush', 'rate_limited');
+        reply.header('Retry-After', String(outcome.retryAfterSeconds));
+        return sendPushError(reply, 429, Errno.RATE_LIMITED, 'too many updates for this endpoint');
+      case 'gone':
+        countRejection('simplepush', 'gone');
+        return sendPushError(reply, 410, Errno.GONE, 'channel unregistered');
+      case 'accepted': {
+        const { result } = outcome;
+        metrics.accepted.inc({ result });
+        return reply.code(result === 'routed' ? 200 : 202).send({ status: result, version });
+      }
     }
-    if (typeof outcome === 'object') {
-      metrics.rejected.inc({ reason: 'rate_limited' });
-      reply.header('Retry-After', String(outcome.retryAfterSeconds));
-      return sendPushError(reply, 429, Errno.RATE_LIMITED, 'too many updates for this endpoint');
-    }
-    if (outcome === 'gone') {
-      metrics.rejected.inc({ reason: 'gone' });
-      return sendPushError(reply, 410, Errno.GONE, 'channel unregistered');
-    }
-    metrics.accepted.inc({ result: outcome });
-    return reply.code(outcome === 'routed' ? 200 : 202).send({ status: outcome, version });
   }
 }

@@ -1,6 +1,8 @@
-import { Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { UnifiedPushService } from './unifiedpush-push.service';
+import { PushExceptionFilter } from '../http/push-exception.filter';
+import { UnifiedPushHttp } from './unifiedpush-http';
+import { UnifiedPushNotifier } from './unifiedpush-notifier';
 
 /**
  * UnifiedPush endpoints (SERV_1.2.0): `GET /up/<token>` → `{"unifiedpush":{"version":1}}`;
@@ -9,16 +11,24 @@ import { UnifiedPushService } from './unifiedpush-push.service';
  * redirect.
  */
 @Controller('up')
+@UseFilters(new PushExceptionFilter('unifiedpush'))
 export class UnifiedPushController {
-  constructor(private readonly up: UnifiedPushService) {}
+  constructor(
+    private readonly up: UnifiedPushNotifier,
+    private readonly http: UnifiedPushHttp,
+  ) {}
 
   @Get(':token')
-  discover(@Param('token') token: string, @Res() reply: FastifyReply) {
-    return this.up.discover('up', token, reply);
+  async discover(@Param('token') token: string, @Res() reply: FastifyReply) {
+    return this.http.discovery(reply, 'up', await this.up.discover('up', token));
   }
 
   @Post(':token')
-  push(@Param('token') token: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.up.push('up', token, req, reply);
+  async push(
+    @Param('token') token: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
+    return this.http.push(reply, 'up', await this.up.push('up', token, req));
   }
 }

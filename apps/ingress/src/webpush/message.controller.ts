@@ -21,12 +21,7 @@ export class MessageController {
   async cancel(@Param('id') id: string, @Res() reply: FastifyReply): Promise<FastifyReply> {
     const claims = this.ids.decode(id);
     if (!claims) return sendPushError(reply, 404, Errno.INVALID_TOKEN, 'unknown message');
-    let existed: boolean;
-    try {
-      ({ existed } = await this.messages.delete(claims.uaid, claims.key));
-    } catch {
-      return sendPushError(reply, 503, Errno.STORAGE, 'storage unavailable, retry later');
-    }
+    const { existed } = await this.messages.delete(claims.uaid, claims.key);
     if (!existed) {
       return sendPushError(reply, 404, Errno.INVALID_TOKEN, 'message delivered, expired or gone');
     }

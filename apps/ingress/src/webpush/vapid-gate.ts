@@ -7,7 +7,7 @@ import {
   applicationServerKeyHash,
   parseVapidAuthorization,
   verifyVapid,
-  WebPushErrno,
+  Errno,
 } from '@herald/webpush';
 import { sendPushError } from '../http/push-error';
 import { header } from './push-request';
@@ -54,6 +54,6 @@ export class VapidGate {
         : reason === 'key_mismatch'
           ? 'VAPID key differs from the key this subscription was made with'
           : `VAPID authorization failed (${reason})`;
-    return sendPushError(reply, 401, WebPushErrno.INVALID_AUTH, message);
+    return sendPushError(reply, 401, Errno.INVALID_AUTH, message);
   }
 }

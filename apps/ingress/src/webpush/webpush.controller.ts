@@ -1,13 +1,14 @@
-import { Controller, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Inject, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
-import { metrics } from '@herald/observability';
+import { countRejection } from '@herald/observability';
 import { EndpointKind, EndpointTokenCodec } from '@herald/tokens';
-import { parsePushHeaders, ReceiptIdCodec, WebPushErrno } from '@herald/webpush';
+import { parsePushHeaders, ReceiptIdCodec } from '@herald/webpush';
 import { Errno, sendFull, sendPushError } from '../http/push-error';
+import { PushExceptionFilter } from '../http/push-exception.filter';
 import { header, prefersAsync, pushHeaderValues, receiptIdOf } from './push-request';
 import { RateLimits, sendRateLimited } from '../http/rate-limits';
-import { WebPushPushService } from './webpush-push.service';
+import { WebPushNotifier } from './webpush-notifier';
 import { VapidGate } from './vapid-gate';
 
 /**
@@ -17,13 +18,14 @@ import { VapidGate } from './vapid-gate';
  * large, 429 rate limited or too many messages waiting (Retry-After), 503 storage unavailable.
  */
 @Controller('wpush')
+@UseFilters(new PushExceptionFilter('webpush'))
 export class WebPushController {
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly tokens: EndpointTokenCodec,
     private readonly receipts: ReceiptIdCodec,
     private readonly limits: RateLimits,
-    private readonly pusher: WebPushPushService,
+    private readonly pusher: WebPushNotifier,
     private readonly vapid: VapidGate,
   ) {}
 
@@ -45,7 +47,7 @@ export class WebPushController {
   ): Promise<FastifyReply> {
     const claims = this.tokens.decode(token);
     if (!claims || claims.kind !== kind) {
-      metrics.webpushRejected.inc({ reason: 'invalid_token' });
+      countRejection('webpush', 'invalid_token');
       return sendPushError(reply, 404, Errno.INVALID_TOKEN, 'invalid push endpoint');
     }
 
@@ -74,7 +76,7 @@ export class WebPushController {
       maxPayload: this.config.WEBPUSH_MAX_DATA_BYTES,
     });
     if (!parsed.ok) {
-      metrics.webpushRejected.inc({ reason: `errno_${parsed.error.errno}` });
+      countRejection('webpush', `errno_${parsed.error.errno}`);
       return sendPushError(reply, parsed.error.status, parsed.error.errno, parsed.error.message);
     }
 
@@ -83,33 +85,27 @@ export class WebPushController {
     if (receiptUrl !== undefined) {
       receipt = receiptIdOf(receiptUrl);
       if (!receipt || !this.receipts.isGenuine(receipt)) {
-        metrics.webpushRejected.inc({ reason: 'invalid_receipt' });
+        countRejection('webpush', 'invalid_receipt');
         return sendPushError(
           reply,
           400,
-          WebPushErrno.INVALID_RECEIPT,
+          Errno.INVALID_RECEIPT,
           'Push-Receipt must be a receipt subscription URL from POST /receipts',
         );
       }
     }
 
     const respondAsync = prefersAsync(req);
-    let outcome;
-    try {
-      outcome = await this.pusher.push(
-        claims.uaid,
-        claims.channelID,
-        parsed.value,
-        body,
-        receipt,
-        respondAsync,
-      );
-    } catch {
-      metrics.webpushRejected.inc({ reason: 'storage' });
-      return sendPushError(reply, 503, Errno.STORAGE, 'storage unavailable, retry later');
-    }
+    const outcome = await this.pusher.push(
+      claims.uaid,
+      claims.channelID,
+      parsed.value,
+      body,
+      receipt,
+      respondAsync,
+    );
     if (outcome.kind === 'gone') {
-      metrics.webpushRejected.inc({ reason: 'gone' });
+      countRejection('webpush', 'gone');
       return sendPushError(reply, 410, Errno.GONE, 'subscription unregistered');
     }
     if (outcome.kind === 'full') return sendFull(reply, outcome.retryAfter);

@@ -113,8 +113,9 @@ return 0
  * publishes). A publish nobody received is the caller's to judge (a dead node, or a live one whose
  * subscription is in a gap), so the route is returned. The endpoint's rate window is counted here
  * too (its key carries the user's hash tag), so a PUT stays one round trip.
- * KEYS: user, channels, rate window. ARGV: chid, version, uaid, ts, node channel prefix ('' = do
- * not publish), limit per window (0 = none), window ms.
+ * KEYS: user, channels, rate window. ARGV: chid, version, the node message's text before and
+ * after its epoch (node-message.ts `notifyTemplate`), node channel prefix ('' = do not publish),
+ * limit per window (0 = none), window ms.
  * Returns {0} unknown channel, {1} not newer, {2} routed, {3, wakeup} stored (offline),
  * {4, node, epoch, wakeup} stored, for the caller to publish, {5, ms} over the rate limit,
  * {6, node, epoch, wakeup} stored, published to nobody.
@@ -133,8 +134,7 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 local o = redis.call('HMGET', KEYS[1], 'node', 'epoch', 'wk')
 if not o[1] then return {3, o[3] or ''} end
 if ARGV[5] == '' then return {4, o[1], o[2] or '', o[3] or ''} end
-local msg = '{"t":"notify","uaid":"' .. ARGV[3] .. '","epoch":"' .. (o[2] or '') ..
-  '","update":{"channelID":"' .. ARGV[1] .. '","version":"' .. ARGV[2] .. '"},"ts":' .. ARGV[4] .. '}'
+local msg = ARGV[3] .. (o[2] or '') .. ARGV[4]
 if redis.call('PUBLISH', ARGV[5] .. o[1], msg) > 0 then return {2} end
 return {6, o[1], o[2] or '', o[3] or ''}
 `;

@@ -1,14 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { Logger, metrics } from '@herald/observability';
-import { MessageRepository, NodeMessage, RouteBus, StaleRoutes } from '@herald/storage';
+import { MessageRepository, Router } from '@herald/storage';
 import { MessageIdCodec, newMessageKey, PushOptions } from '@herald/webpush';
 import { INGRESS_LOGGER } from '../ingress.tokens';
 
 /** The longest Retry-After of a refused push: its client may come back any moment. */
 const FULL_RETRY_AFTER_MAX_S = 60;
 
-export type PushOutcome =
+export type WebPushOutcome =
   | { kind: 'gone' }
   /**
    * WEBPUSH_MAX_MESSAGES_PER_UAID messages wait for the client: refused (429), to be retried
@@ -23,13 +23,12 @@ export type PushOutcome =
  * that is lost is repaired by the client's next hello or by the retry worker.
  */
 @Injectable()
-export class WebPushPushService {
+export class WebPushNotifier {
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     @Inject(INGRESS_LOGGER) private readonly log: Logger,
     private readonly messages: MessageRepository,
-    private readonly staleRoutes: StaleRoutes,
-    private readonly bus: RouteBus,
+    private readonly router: Router,
     private readonly ids: MessageIdCodec,
   ) {}
 
@@ -40,7 +39,7 @@ export class WebPushPushService {
     body: Buffer,
     receipt: string | null,
     respondAsync: boolean,
-  ): Promise<PushOutcome> {
+  ): Promise<WebPushOutcome> {
     const ts = Date.now();
     const key = newMessageKey();
     const stored = await this.messages.store(
@@ -74,18 +73,14 @@ export class WebPushPushService {
     const route = async (): Promise<'routed' | 'stored' | 'dropped'> => {
       const offline = stored.kind === 'stored' ? 'stored' : 'dropped';
       if (!stored.route) return offline;
-      const m: NodeMessage = {
+      const delivery = await this.router.deliver(uaid, stored.route, {
         t: 'push',
         uaid,
         epoch: stored.route.epoch,
         message: stored.message,
         ts,
-      };
-      if ((await this.bus.publish(stored.route.nodeId, m)) > 0) return 'routed';
-      // Nobody listens on that node's channel: the node is gone (its route is cleared), or its
-      // subscription is in a gap and it sends what is stored once it is back.
-      await this.staleRoutes.unreachable(uaid, stored.route);
-      return offline;
+      });
+      return delivery === 'routed' ? 'routed' : offline;
     };
     if (respondAsync) {
       // RFC 8030 §5 with `Prefer: respond-async`: answer 202 once the message is accepted
