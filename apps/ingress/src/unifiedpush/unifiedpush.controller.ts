@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PUSH_PATHS } from '@herald/tokens';
 import { UnifiedPushService } from './unifiedpush-push.service';
 
 /**
@@ -8,7 +9,7 @@ import { UnifiedPushService } from './unifiedpush-push.service';
  * token, 410 unregistered, 413 too large, 429 + Retry-After per endpoint, 503 storage. Never a
  * redirect.
  */
-@Controller('up')
+@Controller(PUSH_PATHS.unifiedpush)
 export class UnifiedPushController {
   constructor(private readonly up: UnifiedPushService) {}
 
