@@ -4,7 +4,7 @@ import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { CloseCode } from '@herald/protocol';
 import { Logger, Readiness } from '@herald/observability';
 import { ConnectionRegistry } from './connection/connection-registry';
-import { ConnectionService } from './connection/connection.service';
+import { ConnectionAcceptor } from './connection/connection-acceptor';
 import { NodeLinkService } from './node/node-link.service';
 import { GATEWAY_LOGGER } from './gateway.tokens';
 
@@ -21,7 +21,7 @@ export class DrainService {
     @Inject(GATEWAY_LOGGER) private readonly log: Logger,
     private readonly readiness: Readiness,
     private readonly registry: ConnectionRegistry,
-    private readonly connections: ConnectionService,
+    private readonly connections: ConnectionAcceptor,
     private readonly link: NodeLinkService,
   ) {}
 

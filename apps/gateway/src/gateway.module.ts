@@ -7,12 +7,15 @@ import { endpointTokenCodecProvider } from '@herald/tokens';
 import { wakeupPolicyProvider } from '@herald/wakeup';
 import { messageIdCodecProvider } from '@herald/webpush';
 import { BroadcastService } from './handlers/broadcast.service';
-import { WebPushDelivery } from './handlers/webpush-delivery';
+import { SimplePushProtocol } from './protocols/simplepush/simplepush.protocol';
+import { WebPushProtocol } from './protocols/webpush/webpush.protocol';
+import { Protocols } from './protocols/protocols';
 import { AddressLimits } from './connection/address-limits';
 import { AcceptGate } from './connection/accept-gate';
 import { ConnectionRegistry } from './connection/connection-registry';
-import { ConnectionService } from './connection/connection.service';
-import { AckHandler } from './handlers/ack.handler';
+import { ConnectionAcceptor } from './connection/connection-acceptor';
+import { FrameDispatcher } from './connection/frame-dispatcher';
+import { TimerWheel } from './connection/timer-wheel';
 import { HelloHandler } from './handlers/hello.handler';
 import { RegisterHandler } from './handlers/register.handler';
 import { NodeLinkService } from './node/node-link.service';
@@ -28,7 +31,9 @@ import { connectionCap, processOpenFilesLimit } from './connection/connection-ca
     endpointTokenCodecProvider,
     wakeupPolicyProvider,
     messageIdCodecProvider,
-    WebPushDelivery,
+    SimplePushProtocol,
+    WebPushProtocol,
+    Protocols,
     BroadcastService,
     {
       provide: CONNECTION_CAP,
@@ -47,10 +52,11 @@ import { connectionCap, processOpenFilesLimit } from './connection/connection-ca
     },
     ConnectionRegistry,
     AcceptGate,
-    ConnectionService,
+    ConnectionAcceptor,
+    FrameDispatcher,
+    TimerWheel,
     HelloHandler,
     RegisterHandler,
-    AckHandler,
     NodeLinkService,
     PushGateway,
     AutopushGateway,

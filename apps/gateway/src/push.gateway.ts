@@ -1,7 +1,7 @@
 import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
 import type WebSocket from 'ws';
-import { ConnectionService } from './connection/connection.service';
+import { ConnectionAcceptor } from './connection/connection-acceptor';
 
 /**
  * The user-agent WebSocket endpoint at `/` on the gateway's HTTP port: SimplePush, or Web Push
@@ -9,7 +9,7 @@ import { ConnectionService } from './connection/connection.service';
  */
 @WebSocketGateway({ path: '/' })
 export class PushGateway implements OnGatewayConnection {
-  constructor(private readonly connections: ConnectionService) {}
+  constructor(private readonly connections: ConnectionAcceptor) {}
 
   handleConnection(ws: WebSocket, req: IncomingMessage): void {
     this.connections.accept(ws, req);
@@ -23,7 +23,7 @@ export class PushGateway implements OnGatewayConnection {
  */
 @WebSocketGateway({ path: '/autopush' })
 export class AutopushGateway implements OnGatewayConnection {
-  constructor(private readonly connections: ConnectionService) {}
+  constructor(private readonly connections: ConnectionAcceptor) {}
 
   handleConnection(ws: WebSocket, req: IncomingMessage): void {
     this.connections.accept(ws, req, true);

@@ -6,3 +6,7 @@ export * from './client-frames';
 export * from './server-frames';
 export * from './webpush-frames';
 export * from './session';
+export * from './dialect';
+export { DIALECTS } from './dialects';
+export { simplePushDialect } from './simplepush/simplepush.dialect';
+export { webPushDialect } from './webpush/webpush.dialect';

@@ -1,3 +1,5 @@
+import type { Mode } from './dialect';
+import { DIALECTS } from './dialects';
 /**
  * Outbound frames, serialised by hand where a field must keep all its digits (SimplePush
  * versions are written as bare JSON integers up to 2^63−1) and with JSON.stringify elsewhere.
@@ -42,22 +44,16 @@ export function registerReply(
 }
 
 /**
- * A register that failed. In the Web Push flavour it keeps `pushEndpoint` (empty), as autopush
- * does: clients written against autopush (Sunup) cannot parse a register reply without it.
+ * A register that failed, in the protocol's flavour (each {@link Dialect} says how: Web Push
+ * keeps an empty `pushEndpoint`, as autopush does, for clients such as Sunup that need it).
  */
 export function registerFailure(
-  mode: 'simplepush' | 'webpush',
+  mode: Mode,
   channelID: string,
   status: number,
   reason: string,
 ): string {
-  return JSON.stringify({
-    messageType: 'register',
-    channelID,
-    status,
-    ...(mode === 'webpush' ? { pushEndpoint: '' } : {}),
-    reason,
-  });
+  return DIALECTS[mode].registerFailure(channelID, status, reason);
 }
 
 export function unregisterReply(channelID: string, status: number, reason?: string): string {

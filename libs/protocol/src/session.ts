@@ -1,15 +1,11 @@
 import { isChannelId } from './channel-id';
 import { AckUpdate, ClientFrame, FrameError, HelloFrame } from './client-frames';
 import { CloseCode, CloseCodeValue } from './close-codes';
-import { PING_REPLY, registerFailure, statusReply, unregisterReply } from './server-frames';
-import { parseVersion } from './version';
+import type { Mode } from './dialect';
+import { DIALECTS } from './dialects';
+import { PING_REPLY, statusReply, unregisterReply } from './server-frames';
 
-/**
- * The per-connection protocol state machine: frames in, steps out. It does no I/O; the gateway
- * carries out each step (Redis, socket) and reports back only through {@link SessionState}.
- */
-export type Mode = 'simplepush' | 'webpush';
-
+/** What the state machine knows of a connection; the gateway's connection carries it. */
 export interface SessionState {
   helloDone: boolean;
   mode: Mode;
@@ -42,6 +38,11 @@ export function newSession(webpushOnly = false): SessionState {
   return { helloDone: false, mode: 'simplepush', lastPingAt: 0, webpushOnly };
 }
 
+/**
+ * The per-connection protocol state machine: frames in, steps out. It does no I/O; the gateway
+ * carries out each step (Redis, socket) and reports back only through {@link SessionState}.
+ * What differs per protocol is asked of the connection's {@link Dialect}, never branched on here.
+ */
 export function step(
   state: SessionState,
   input: ClientFrame | FrameError,
@@ -77,8 +78,7 @@ export function step(
       if (!isChannelId(input.channelID)) {
         return {
           do: 'reply',
-          frame: registerFailure(
-            state.mode,
+          frame: DIALECTS[state.mode].registerFailure(
             input.channelID ?? '',
             400,
             'channelID must be a lowercase dashed UUID',
@@ -104,14 +104,7 @@ export function step(
       }
       return { do: 'unregister', channelID: input.channelID, code: input.code };
     case 'ack': {
-      // SimplePush acks carry versions; Web Push acks carry message ids (opaque strings).
-      const updates =
-        state.mode === 'simplepush'
-          ? input.updates.flatMap((u) => {
-              const version = parseVersion(u.version);
-              return isChannelId(u.channelID) && version !== null ? [{ ...u, version }] : [];
-            })
-          : input.updates.filter((u) => isChannelId(u.channelID) && u.version.length <= 200);
+      const updates = DIALECTS[state.mode].acks(input.updates);
       return updates.length ? { do: 'ack', updates } : { do: 'nothing' };
     }
     case 'nack':

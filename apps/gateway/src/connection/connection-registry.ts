@@ -12,25 +12,31 @@ const CLOSE_NAMES = new Map<number, string>(
 
 /**
  * The connections of this node: uaid → connection, plus the sets the one timer wheel walks
- * (awaiting hello, awaiting acks). Also the only place that writes to or closes a socket.
+ * (awaiting hello, awaiting acks), changed only through the methods here. Also the only place
+ * that writes to or closes a socket.
  */
 @Injectable()
 export class ConnectionRegistry {
-  readonly all = new Set<Connection>();
-  readonly awaitingHello = new Set<Connection>();
-  readonly awaitingAck = new Set<Connection>();
+  private readonly open = new Set<Connection>();
+  private readonly awaitingHello = new Set<Connection>();
+  private readonly awaitingAck = new Set<Connection>();
   private readonly byUaid = new Map<string, Connection>();
 
   constructor(@Inject(HERALD_CONFIG) private readonly config: HeraldConfig) {}
 
   get size(): number {
-    return this.all.size;
+    return this.open.size;
+  }
+
+  /** Every open connection (a live view: copy it before closing while walking). */
+  get all(): ReadonlySet<Connection> {
+    return this.open;
   }
 
   add(conn: Connection): void {
-    this.all.add(conn);
+    this.open.add(conn);
     this.awaitingHello.add(conn);
-    metrics.connectionsOpen.set(this.all.size);
+    metrics.connectionsOpen.set(this.open.size);
     metrics.connections.inc();
   }
 
@@ -54,10 +60,10 @@ export class ConnectionRegistry {
 
   /** Forgets a closed connection; true when it was the holder of its UAID here. */
   remove(conn: Connection): boolean {
-    if (!this.all.delete(conn)) return false;
+    if (!this.open.delete(conn)) return false;
     this.awaitingHello.delete(conn);
     this.awaitingAck.delete(conn);
-    metrics.connectionsOpen.set(this.all.size);
+    metrics.connectionsOpen.set(this.open.size);
     if (conn.uaid && this.byUaid.get(conn.uaid) === conn) {
       this.byUaid.delete(conn.uaid);
       return true;
@@ -92,6 +98,46 @@ export class ConnectionRegistry {
       return;
     }
     conn.ws.pong(data);
+  }
+
+  /** The hello of conn succeeded: the wheel no longer holds it to the hello deadline. */
+  helloDone(conn: Connection): void {
+    this.awaitingHello.delete(conn);
+  }
+
+  /** Takes out the connections that have been waiting for a hello since before `connectedBefore`. */
+  takeHelloOverdue(connectedBefore: number): Connection[] {
+    const late: Connection[] = [];
+    for (const conn of this.awaitingHello) {
+      if (conn.connectedAt > connectedBefore) continue;
+      this.awaitingHello.delete(conn);
+      late.push(conn);
+    }
+    return late;
+  }
+
+  /**
+   * Takes out the connections whose oldest unacknowledged update was sent before `sentBefore`:
+   * they are handed to the retry worker (unackedSince -1 until the client acks again).
+   */
+  takeAckOverdue(sentBefore: number): Connection[] {
+    const late: Connection[] = [];
+    for (const conn of this.awaitingAck) {
+      if (conn.closed || conn.unackedSince <= 0) {
+        this.awaitingAck.delete(conn);
+      } else if (conn.unackedSince <= sentBefore) {
+        this.awaitingAck.delete(conn);
+        conn.unackedSince = -1;
+        late.push(conn);
+      }
+    }
+    return late;
+  }
+
+  /** Nothing of conn awaits an ack any more: no redelivery. */
+  settled(conn: Connection): void {
+    conn.unackedSince = 0;
+    this.awaitingAck.delete(conn);
   }
 
   /** Marks that conn has updates in flight, so the wheel can hand them to the retry worker. */

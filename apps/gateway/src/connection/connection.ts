@@ -1,5 +1,7 @@
 import type WebSocket from 'ws';
 import { Mode, SessionState } from '@herald/protocol';
+import type { NodeMessage } from '@herald/storage';
+import type { GatewayProtocol } from '../protocols/gateway-protocol';
 import type { Budget } from './rate-budget';
 
 /**
@@ -31,8 +33,10 @@ export class Connection implements SessionState {
   pingBudget: Budget | null = null;
   /** Counted in the per-address limit at upgrade (behind a trusted proxy), not at TCP accept. */
   countedAtUpgrade = false;
-  /** Node messages that arrived while hello was in flight. */
-  early: unknown[] | null = null;
+  /** Node messages that arrived while hello was in flight (null when none is). */
+  early: NodeMessage[] | null = null;
+  /** What this connection speaks, chosen at hello: the protocol holds its own per-socket state. */
+  protocol: GatewayProtocol | null = null;
   closed = false;
 
   constructor(
@@ -42,6 +46,12 @@ export class Connection implements SessionState {
     /** Came in at `/autopush`: Web Push whatever the hello says. */
     readonly webpushOnly = false,
   ) {}
+
+  /** The protocol chosen at hello: every frame past hello is handled after it was chosen. */
+  get speaks(): GatewayProtocol {
+    if (!this.protocol) throw new Error('no protocol before hello');
+    return this.protocol;
+  }
 }
 
 const CONNECTION = Symbol('herald.connection');

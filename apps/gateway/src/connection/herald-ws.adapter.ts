@@ -18,7 +18,7 @@ export interface HeraldWsOptions extends ServerOptions {
  * rxjs message pipeline (frames go straight to the protocol state machine), no
  * permessage-deflate (its zlib context costs ~300 KB per socket), a frame size limit, and
  * sockets that can act before answering a close ({@link HeraldSocket}).
- * Pings are answered by ConnectionService under the send budget (ws would queue a pong for every
+ * Pings are answered by the FrameDispatcher under the send budget (ws would queue a pong for every
  * ping of a client that never reads), and the HTTP server is handed over to watch raw sockets.
  */
 export class HeraldWsAdapter extends WsAdapter {
@@ -44,16 +44,16 @@ export class HeraldWsAdapter extends WsAdapter {
   }
 
   override bindMessageHandlers(): void {
-    // Frames are read by ConnectionService; Nest's {event, data} routing does not apply.
+    // Frames are read by the FrameDispatcher; Nest's {event, data} routing does not apply.
   }
 
   override bindClientDisconnect(): void {
-    // ConnectionService listens for 'close' with one shared function; Nest's hook would add a
+    // ConnectionAcceptor listens for 'close' with one shared function; Nest's hook would add a
     // closure and a listener to every socket for a handleDisconnect we do not have.
   }
 
   override bindErrorHandler(server: { on(event: string, cb: (err: Error) => void): void }) {
-    // Per-socket errors are handled by ConnectionService without a closure per socket.
+    // Per-socket errors are handled by ConnectionAcceptor without a closure per socket.
     server.on('error', () => undefined);
     return server;
   }

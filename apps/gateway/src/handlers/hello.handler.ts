@@ -1,31 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
-import {
-  CloseCode,
-  compareVersions,
-  HelloFrame,
-  helloReply,
-  notificationBatch,
-  redactUaid,
-  registerReply,
-  statusReply,
-  VersionUpdate,
-} from '@herald/protocol';
-import {
-  ChannelRepository,
-  HelloResult,
-  NodeMessage,
-  RouteBus,
-  UserRepository,
-} from '@herald/storage';
+import { CloseCode, HelloFrame, statusReply } from '@herald/protocol';
+import { HelloResult, NodeMessage, RouteBus, UserRepository } from '@herald/storage';
 import { Logger, metrics } from '@herald/observability';
 import { WakeupPolicy } from '@herald/wakeup';
 import { Connection } from '../connection/connection';
 import { AddressLimits } from '../connection/address-limits';
 import { ConnectionRegistry } from '../connection/connection-registry';
 import { GATEWAY_LOGGER } from '../gateway.tokens';
-import { BroadcastService } from './broadcast.service';
-import { WebPushDelivery } from './webpush-delivery';
+import { Protocols } from '../protocols/protocols';
 
 /**
  * hello: take ownership of the UAID (or issue a new one), close the connection it replaces on
@@ -38,15 +21,16 @@ export class HelloHandler {
     @Inject(GATEWAY_LOGGER) private readonly log: Logger,
     private readonly registry: ConnectionRegistry,
     private readonly users: UserRepository,
-    private readonly channels: ChannelRepository,
     private readonly bus: RouteBus,
     private readonly wakeup: WakeupPolicy,
     private readonly limits: AddressLimits,
-    private readonly webpush: WebPushDelivery,
-    private readonly broadcasts: BroadcastService,
+    private readonly protocols: Protocols,
   ) {}
 
   async handle(conn: Connection, frame: HelloFrame): Promise<void> {
+    // The one place the protocol is chosen; every later frame and node message goes through it.
+    const protocol = this.protocols.chosenBy(conn);
+    conn.protocol = protocol;
     if (!this.limits.tryHello(conn.remoteAddress, Date.now())) {
       metrics.addressLimited.inc({ limit: 'hellos' });
       return this.refuse(conn, 429, 'too many hellos from this address');
@@ -68,9 +52,9 @@ export class HelloHandler {
       const input = {
         uaid: given,
         nodeId: this.config.NODE_ID,
-        proto: conn.mode,
+        proto: protocol.name,
         wakeup: frame.wakeup ? this.wakeup.admit(frame.wakeup.ip, frame.wakeup.port) : null,
-        channelIDs: conn.mode === 'simplepush' ? frame.channelIDs : null,
+        channelIDs: protocol.helloChannels(frame),
         maxChannels: this.config.MAX_CHANNELS_PER_UAID,
       };
       result = mayCreate ? await this.users.hello(input) : await this.users.resume(input);
@@ -99,7 +83,7 @@ export class HelloHandler {
     conn.uaid = result.uaid;
     conn.epoch = result.epoch;
     conn.touchedAt = Date.now(); // the hello set the user's idle expiry
-    this.registry.awaitingHello.delete(conn);
+    this.registry.helloDone(conn);
     this.registry.claim(result.uaid, conn);
     if (older) {
       metrics.ghostsClosed.inc();
@@ -110,55 +94,9 @@ export class HelloHandler {
       this.bus.publish(result.previous.nodeId, kick).catch(() => undefined);
     }
     metrics.hellos.inc({ result: result.isNew ? 'new' : 'existing' });
-    if (conn.mode === 'webpush') {
-      // Web Push: the broadcasts the client follows that changed, then its stored messages.
-      const b = this.broadcasts.subscribe(conn, frame.broadcasts ?? {});
-      const broadcasts = Object.keys(b.errors).length
-        ? { ...b.changed, errors: b.errors }
-        : b.changed;
-      this.registry.send(
-        conn,
-        helloReply({ uaid: result.uaid, status: 200, useWebpush: true, broadcasts }),
-      );
-      if (frame.broadcasts) metrics.broadcastsSent.inc({ path: 'hello' });
-      const early = conn.early;
-      conn.early = null;
-      await this.webpush.afterHello(conn, early);
-      return;
-    }
-    this.registry.send(conn, helloReply({ uaid: result.uaid, status: 200 }));
-    // Channels past MAX_CHANNELS_PER_UAID were not restored: answered as a register would be.
-    for (const channelID of result.over) {
-      metrics.registrations.inc({ status: '413' });
-      this.registry.send(
-        conn,
-        registerReply(
-          channelID,
-          413,
-          undefined,
-          `at most ${this.config.MAX_CHANNELS_PER_UAID} channels per UAID`,
-        ),
-      );
-    }
-
-    const updates = mergeEarly(result.pending, conn.early, conn.epoch);
+    const early = conn.early ?? [];
     conn.early = null;
-    if (updates.length && this.registry.send(conn, notificationBatch(updates))) {
-      metrics.delivered.inc({ path: 'resync' }, updates.length);
-      this.registry.armRedelivery(conn, Date.now());
-    }
-    if (result.dropped.length || result.restored.length) {
-      this.channels
-        .settleReconcile(result.uaid, result.dropped, result.restored)
-        .then((lost) => {
-          if (lost.length)
-            this.log.info(
-              { uaid: redactUaid(result.uaid), lost: lost.length },
-              'channels owned elsewhere were not restored',
-            );
-        })
-        .catch((err: Error) => this.log.warn({ err: err.message }, 'reconcile settle failed'));
-    }
+    await protocol.afterHello(conn, frame, result, early);
   }
 
   /** A hello answered with an error status, then the socket closed: the client backs off. */
@@ -171,21 +109,4 @@ export class HelloHandler {
       statusReply('hello', status, reason),
     );
   }
-}
-
-/** Pending versions plus notifications that arrived during hello, newest per channel. */
-function mergeEarly(
-  pending: VersionUpdate[],
-  early: unknown[] | null,
-  epoch: string,
-): VersionUpdate[] {
-  if (!early || !early.length) return pending;
-  const latest = new Map(pending.map((u) => [u.channelID, u.version]));
-  for (const m of early as NodeMessage[]) {
-    if (m.t !== 'notify' || m.epoch !== epoch) continue;
-    const have = latest.get(m.update.channelID);
-    if (have === undefined || compareVersions(m.update.version, have) > 0)
-      latest.set(m.update.channelID, m.update.version);
-  }
-  return [...latest].map(([channelID, version]) => ({ channelID, version }));
 }

@@ -1,16 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
-import { CloseCode, registerFailure, registerReply, unregisterReply } from '@herald/protocol';
-import { ChannelRepository, MessageRepository } from '@herald/storage';
-import { EndpointTokenCodec } from '@herald/tokens';
-import { applicationServerKeyHash, decodeApplicationServerKey } from '@herald/webpush';
+import { CloseCode, registerReply, unregisterReply } from '@herald/protocol';
+import { ChannelRepository } from '@herald/storage';
 import { Logger, metrics } from '@herald/observability';
 import { Connection } from '../connection/connection';
 import { ConnectionRegistry } from '../connection/connection-registry';
 import { fullBudget, take } from '../connection/rate-budget';
 import { GATEWAY_LOGGER } from '../gateway.tokens';
 
-/** register / unregister: channel ownership in Redis, endpoints as authenticated tokens. */
+/**
+ * register / unregister: channel ownership in Redis, endpoints as authenticated tokens (each
+ * protocol builds its own endpoint and failure frame).
+ */
 @Injectable()
 export class RegisterHandler {
   constructor(
@@ -18,8 +19,6 @@ export class RegisterHandler {
     @Inject(GATEWAY_LOGGER) private readonly log: Logger,
     private readonly registry: ConnectionRegistry,
     private readonly channels: ChannelRepository,
-    private readonly tokens: EndpointTokenCodec,
-    private readonly messages: MessageRepository,
   ) {}
 
   async register(
@@ -33,18 +32,19 @@ export class RegisterHandler {
       this.registry.send(conn, registerReply(channelID, 429, undefined, 'too many registrations'));
       return;
     }
+    const protocol = conn.speaks;
+    const failure = (status: number, reason: string) =>
+      protocol.dialect.registerFailure(channelID, status, reason);
     const uaid = conn.uaid as string;
-    let reply: string;
-    // Web Push: an application server key binds the endpoint to it (/wpush/v2/).
-    const appKey = conn.mode === 'webpush' && key !== null ? decodeApplicationServerKey(key) : null;
-    if (conn.mode === 'webpush' && key !== null && !appKey) {
+    // Web Push: an application server key binds the endpoint to it; a bad key is refused first.
+    const endpoint = protocol.endpoint(uaid, channelID, key, unifiedpush);
+    if (endpoint === null) {
       metrics.registrations.inc({ status: '400' });
-      this.registry.send(
-        conn,
-        registerFailure(conn.mode, channelID, 400, 'key must be a P-256 public key in base64url'),
-      );
+      this.registry.send(conn, failure(400, 'key must be a P-256 public key in base64url'));
       return;
     }
+    let status: number;
+    let reply: string;
     try {
       const result = await this.channels.register(
         uaid,
@@ -53,27 +53,16 @@ export class RegisterHandler {
       );
       switch (result) {
         case 'ok':
-          reply = registerReply(
-            channelID,
-            200,
-            this.endpoint(conn, uaid, channelID, appKey, unifiedpush),
-          );
+          status = 200;
+          reply = registerReply(channelID, 200, endpoint);
           break;
         case 'conflict':
-          reply = registerFailure(
-            conn.mode,
-            channelID,
-            409,
-            'channelID is registered by another UAID',
-          );
+          status = 409;
+          reply = failure(409, 'channelID is registered by another UAID');
           break;
         case 'limit':
-          reply = registerFailure(
-            conn.mode,
-            channelID,
-            413,
-            `at most ${this.config.MAX_CHANNELS_PER_UAID} channels per UAID`,
-          );
+          status = 413;
+          reply = failure(413, `at most ${this.config.MAX_CHANNELS_PER_UAID} channels per UAID`);
           break;
         case 'unknown-user':
           // The server lost this UAID: reconnecting gets a new one, and the client re-registers.
@@ -82,15 +71,16 @@ export class RegisterHandler {
             conn,
             CloseCode.TRY_AGAIN_LATER,
             'UAID lost, reconnect',
-            registerFailure(conn.mode, channelID, 410, 'UAID unknown'),
+            failure(410, 'UAID unknown'),
           );
           return;
       }
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'register failed');
-      reply = registerFailure(conn.mode, channelID, 500, 'internal error');
+      status = 500;
+      reply = failure(500, 'internal error');
     }
-    metrics.registrations.inc({ status: /"status":(\d+)/.exec(reply)?.[1] ?? '500' });
+    metrics.registrations.inc({ status: String(status) });
     this.registry.send(conn, reply);
   }
 
@@ -102,37 +92,11 @@ export class RegisterHandler {
     return take(conn.registerBudget, now, rate, rate * 10);
   }
 
-  private endpoint(
-    conn: Connection,
-    uaid: string,
-    channelID: string,
-    appKey: Buffer | null,
-    unifiedpush: boolean,
-  ) {
-    const base = this.config.PUBLIC_URL;
-    if (conn.mode === 'simplepush') {
-      return `${base}/update/${this.tokens.encode({ kind: 'simplepush', uaid, channelID })}`;
-    }
-    // A UnifiedPush registration (Herald's distributor): a `/up/` endpoint, key-bound when the
-    // app gave a VAPID key (the ingress then requires VAPID with that key there).
-    const up = unifiedpush ? `${base}/up/` : null;
-    if (!appKey) {
-      if (up) return up + this.tokens.encode({ kind: 'unifiedpush', uaid, channelID });
-      return `${base}/wpush/v1/${this.tokens.encode({ kind: 'webpush', uaid, channelID })}`;
-    }
-    const keyHash = applicationServerKeyHash(appKey);
-    const token = this.tokens.encode({ kind: 'webpush-v2', uaid, channelID, keyHash });
-    return up ? up + token : `${base}/wpush/v2/${token}`;
-  }
-
   async unregister(conn: Connection, channelID: string, code: number | null = null): Promise<void> {
     try {
       await this.channels.unregister(conn.uaid as string, channelID);
       metrics.unregistrations.inc();
-      if (conn.mode === 'webpush') {
-        metrics.webpushUnregistrations.inc({ code: code === null ? 'none' : String(code) });
-        await this.messages.dropChannel(conn.uaid as string, channelID);
-      }
+      await conn.speaks.unregistered(conn, channelID, code);
       this.registry.send(conn, unregisterReply(channelID, 200));
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'unregister failed');

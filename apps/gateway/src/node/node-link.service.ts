@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
-import { CloseCode, notificationBatch } from '@herald/protocol';
+import { CloseCode } from '@herald/protocol';
 import { Logger, metrics } from '@herald/observability';
 import { NodeMessage, NodeRepository, RouteBus, UserRepository } from '@herald/storage';
 import { ConnectionRegistry } from '../connection/connection-registry';
 import { GATEWAY_LOGGER } from '../gateway.tokens';
-import { WebPushDelivery } from '../handlers/webpush-delivery';
 
 /**
  * This node's link to the cluster: its pub/sub channel (notifications, kicks, redeliveries for
@@ -24,7 +23,6 @@ export class NodeLinkService implements OnApplicationBootstrap, OnApplicationShu
     private readonly bus: RouteBus,
     private readonly nodes: NodeRepository,
     private readonly users: UserRepository,
-    private readonly webpush: WebPushDelivery,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -63,11 +61,7 @@ export class NodeLinkService implements OnApplicationBootstrap, OnApplicationShu
           this.registry.close(conn, CloseCode.REPLACED, 'replaced by a newer connection');
           continue;
         }
-        if (conn.mode === 'webpush') await this.webpush.resume(conn);
-        else if (pending.length && this.registry.send(conn, notificationBatch(pending))) {
-          metrics.delivered.inc({ path: 'resync' }, pending.length);
-          this.registry.armRedelivery(conn, Date.now());
-        }
+        await conn.speaks.resume(conn, pending);
         repaired++;
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'route repair failed');
@@ -111,29 +105,12 @@ export class NodeLinkService implements OnApplicationBootstrap, OnApplicationShu
       return;
     }
     if (m.epoch !== conn.epoch) return; // for another connection of this UAID
-    const now = Date.now();
-    switch (m.t) {
-      case 'notify':
-        if (this.registry.send(conn, notificationBatch([m.update]))) {
-          metrics.delivered.inc({ path: 'live' });
-          metrics.deliveryLatency.observe(Math.max(0, now - m.ts) / 1000);
-          this.registry.armRedelivery(conn, now);
-        }
-        return;
-      case 'redeliver':
-        if (m.updates.length && this.registry.send(conn, notificationBatch(m.updates))) {
-          metrics.delivered.inc({ path: 'redelivery' }, m.updates.length);
-        }
-        return;
-      case 'push':
-      case 'repush':
-        this.webpush.fromNode(conn, m);
-        return;
-      case 'kick':
-        metrics.ghostsClosed.inc();
-        this.registry.close(conn, CloseCode.REPLACED, 'replaced by a newer connection');
-        return;
+    if (m.t === 'kick') {
+      metrics.ghostsClosed.inc();
+      this.registry.close(conn, CloseCode.REPLACED, 'replaced by a newer connection');
+      return;
     }
+    conn.protocol?.fromNode(conn, m);
   }
 
   /** Leaves the cluster: no more messages, and the registry no longer lists this node. */

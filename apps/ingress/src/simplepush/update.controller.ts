@@ -1,7 +1,7 @@
 import { Controller, Param, Put, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { countRejection, metrics } from '@herald/observability';
-import { EndpointTokenCodec } from '@herald/tokens';
+import { EndpointTokenCodec, PUSH_PATHS } from '@herald/tokens';
 import { Errno, sendPushError } from '../http/push-error';
 import { PushExceptionFilter } from '../http/push-exception.filter';
 import { SimplePushNotifier } from './simplepush-notifier';
@@ -14,7 +14,7 @@ import { versionOfUpdate } from './update-body';
  * (with Retry-After) beyond SIMPLEPUSH_RATE_LIMIT_PER_MINUTE for the endpoint,
  * 503 (with Retry-After) when storage is unavailable.
  */
-@Controller('update')
+@Controller(PUSH_PATHS.simplepush)
 @UseFilters(new PushExceptionFilter('simplepush'))
 export class UpdateController {
   constructor(

@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PUSH_PATHS } from '@herald/tokens';
 import { PushExceptionFilter } from '../http/push-exception.filter';
 import { UnifiedPushHttp } from './unifiedpush-http';
 import { UnifiedPushNotifier } from './unifiedpush-notifier';
@@ -10,7 +11,7 @@ import { UnifiedPushNotifier } from './unifiedpush-notifier';
  * token, 410 unregistered, 413 too large, 429 + Retry-After per endpoint, 503 storage. Never a
  * redirect.
  */
-@Controller('up')
+@Controller(PUSH_PATHS.unifiedpush)
 @UseFilters(new PushExceptionFilter('unifiedpush'))
 export class UnifiedPushController {
   constructor(

@@ -2,7 +2,7 @@ import { Controller, Inject, Param, Post, Req, Res, UseFilters } from '@nestjs/c
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { countRejection } from '@herald/observability';
-import { EndpointKind, EndpointTokenCodec } from '@herald/tokens';
+import { EndpointKind, EndpointTokenCodec, PUSH_PATHS } from '@herald/tokens';
 import { parsePushHeaders, ReceiptIdCodec } from '@herald/webpush';
 import { Errno, sendFull, sendPushError } from '../http/push-error';
 import { PushExceptionFilter } from '../http/push-exception.filter';
@@ -17,7 +17,7 @@ import { VapidGate } from './vapid-gate';
  * the TTL honoured; 400 bad headers, 401 VAPID, 404 forged token, 410 unsubscribed, 413 too
  * large, 429 rate limited or too many messages waiting (Retry-After), 503 storage unavailable.
  */
-@Controller('wpush')
+@Controller()
 @UseFilters(new PushExceptionFilter('webpush'))
 export class WebPushController {
   constructor(
@@ -29,12 +29,12 @@ export class WebPushController {
     private readonly vapid: VapidGate,
   ) {}
 
-  @Post('v1/:token')
+  @Post(`${PUSH_PATHS.webpushV1}/:token`)
   v1(@Param('token') token: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.push('webpush', token, req, reply);
   }
 
-  @Post('v2/:token')
+  @Post(`${PUSH_PATHS.webpushV2}/:token`)
   v2(@Param('token') token: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.push('webpush-v2', token, req, reply);
   }

@@ -1,12 +1,25 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
-import { AckUpdate, webpushNotification } from '@herald/protocol';
+import {
+  AckUpdate,
+  HelloFrame,
+  helloReply,
+  webPushDialect,
+  webpushNotification,
+} from '@herald/protocol';
 import { Logger, metrics } from '@herald/observability';
-import { MessageRepository, NodeMessage, StoredMessage } from '@herald/storage';
-import { MessageIdCodec } from '@herald/webpush';
-import { Connection } from '../connection/connection';
-import { ConnectionRegistry } from '../connection/connection-registry';
-import { GATEWAY_LOGGER } from '../gateway.tokens';
+import { HelloResult, MessageRepository, NodeMessage, StoredMessage } from '@herald/storage';
+import { EndpointTokenCodec, pushEndpoint } from '@herald/tokens';
+import {
+  applicationServerKeyHash,
+  decodeApplicationServerKey,
+  MessageIdCodec,
+} from '@herald/webpush';
+import { Connection } from '../../connection/connection';
+import { ConnectionRegistry } from '../../connection/connection-registry';
+import { GATEWAY_LOGGER } from '../../gateway.tokens';
+import { BroadcastService } from '../../handlers/broadcast.service';
+import { GatewayProtocol } from '../gateway-protocol';
 
 /** Per Web Push connection: how far stored messages were read, and what awaits an ack. */
 interface DeliveryState {
@@ -21,13 +34,16 @@ interface DeliveryState {
 const ACK_CODES = new Set([100, 101, 102]);
 
 /**
- * Delivery of Web Push messages to the connections of this node: stored messages after hello in
- * batches (the next after the acks of the last, as autopush does), live ones as they are routed
- * here, redeliveries from the retry worker; acks delete them. A message whose TTL ran out is
- * never sent.
+ * Web Push (as Firefox and autopush's clients speak it, UnifiedPush over WebSocket included) on
+ * this node: stored messages after hello in batches (the next after the acks of the last, as
+ * autopush does), live ones as they are routed here, redeliveries from the retry worker; acks
+ * delete them. A message whose TTL ran out is never sent. Holds each connection's read cursor
+ * and messages in flight.
  */
 @Injectable()
-export class WebPushDelivery {
+export class WebPushProtocol implements GatewayProtocol {
+  readonly name = 'webpush' as const;
+  readonly dialect = webPushDialect;
   private readonly state = new WeakMap<Connection, DeliveryState>();
 
   constructor(
@@ -36,19 +52,43 @@ export class WebPushDelivery {
     private readonly registry: ConnectionRegistry,
     private readonly messages: MessageRepository,
     private readonly ids: MessageIdCodec,
+    private readonly tokens: EndpointTokenCodec,
+    private readonly broadcasts: BroadcastService,
   ) {}
 
-  /** After the hello reply: the first stored batch, then what was routed here during hello. */
-  async afterHello(conn: Connection, early: unknown[] | null): Promise<void> {
+  /** Web Push's hello carries no channel list: its channels are only what was registered. */
+  helloChannels(): null {
+    return null;
+  }
+
+  /**
+   * The hello reply (with the followed broadcasts that changed), the first stored batch, then
+   * what was routed here during hello.
+   */
+  async afterHello(
+    conn: Connection,
+    frame: HelloFrame,
+    result: HelloResult,
+    early: NodeMessage[],
+  ): Promise<void> {
+    const b = this.broadcasts.subscribe(conn, frame.broadcasts ?? {});
+    const broadcasts = Object.keys(b.errors).length
+      ? { ...b.changed, errors: b.errors }
+      : b.changed;
+    this.registry.send(
+      conn,
+      helloReply({ uaid: result.uaid, status: 200, useWebpush: true, broadcasts }),
+    );
+    if (frame.broadcasts) metrics.broadcastsSent.inc({ path: 'hello' });
     const st: DeliveryState = { cursor: 0, inflight: new Set(), more: false };
     this.state.set(conn, st);
     await this.nextBatch(conn, st);
-    for (const m of (early ?? []) as NodeMessage[]) {
+    for (const m of early) {
       if (m.epoch === conn.epoch) this.fromNode(conn, m);
     }
   }
 
-  /** After this node's subscription came back: send what was stored meanwhile. */
+  /** After this node's subscription came back: send what was stored meanwhile (read here). */
   async resume(conn: Connection): Promise<void> {
     const st = this.state.get(conn);
     if (st && !st.inflight.size) await this.nextBatch(conn, st);
@@ -105,10 +145,38 @@ export class WebPushDelivery {
     }
     if (!st || st.inflight.size) return;
     if (st.more || left > 0) await this.nextBatch(conn, st);
-    if (!st.inflight.size) {
-      conn.unackedSince = 0;
-      this.registry.awaitingAck.delete(conn);
+    if (!st.inflight.size) this.registry.settled(conn);
+  }
+
+  /**
+   * `/wpush/v1/`, or bound to the application server key when one is given (`/wpush/v2/`). A
+   * UnifiedPush registration (Herald's distributor) gets a `/up/` endpoint, key-bound when the
+   * app gave a VAPID key (the ingress then requires VAPID with that key there).
+   */
+  endpoint(uaid: string, channelID: string, key: string | null, unifiedpush: boolean) {
+    const base = this.config.PUBLIC_URL;
+    if (key === null) {
+      if (unifiedpush) {
+        const token = this.tokens.encode({ kind: 'unifiedpush', uaid, channelID });
+        return pushEndpoint(base, 'unifiedpush', token);
+      }
+      return pushEndpoint(
+        base,
+        'webpushV1',
+        this.tokens.encode({ kind: 'webpush', uaid, channelID }),
+      );
     }
+    const appKey = decodeApplicationServerKey(key);
+    if (!appKey) return null;
+    const keyHash = applicationServerKeyHash(appKey);
+    const token = this.tokens.encode({ kind: 'webpush-v2', uaid, channelID, keyHash });
+    return pushEndpoint(base, unifiedpush ? 'unifiedpush' : 'webpushV2', token);
+  }
+
+  /** Its stored messages go with it. */
+  async unregistered(conn: Connection, channelID: string, code: number | null): Promise<void> {
+    metrics.webpushUnregistrations.inc({ code: code === null ? 'none' : String(code) });
+    await this.messages.dropChannel(conn.uaid as string, channelID);
   }
 
   /** Sends the next stored batch; skips past batches with nothing left to send. */
