@@ -331,6 +331,11 @@ describe('failure modes', () => {
       reason: 'too many hellos from this address',
     });
     expect((await refused.closed).code).toBe(1013);
+    // The slot frees when the gateway's side of the TCP connection closes, which can come a moment
+    // after the client saw the close handshake: wait for the gateway to hold two sockets again.
+    await waitFor('the refused socket closed on the gateway', async () =>
+      (await metric(h.ports.metrics, 'herald_connections_open')) === 2 ? true : null,
+    );
     const e = await connect(h); // the refused socket's slot is free again
     e.close();
     expect((await e.closed).code).not.toBe(1008);
