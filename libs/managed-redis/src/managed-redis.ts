@@ -5,8 +5,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureRedisServer } from './redis-binary';
 
-/** A free TCP port on loopback (asked of the kernel, then released). */
-export function freePort(): Promise<number> {
+/** Ports this process handed out: the kernel may offer a released one again at once. */
+const handedOut = new Set<number>();
+
+/**
+ * A free TCP port on loopback (asked of the kernel, then released), never one this process
+ * handed out before: a role given the port another one was just given would fail to listen.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await kernelPort();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();

@@ -164,7 +164,9 @@ export class FrameDispatcher {
     const frame = this.parse(conn, text);
     if (!frame) return;
     const s = step(conn, frame, Date.now(), this.limits);
-    if (conn.closed && !AFTER_CLOSE.has(s.do)) return;
+    // A closed connection's acks count only if its hello went through (a refused hello closes it
+    // with no protocol chosen).
+    if (conn.closed && (!AFTER_CLOSE.has(s.do) || !conn.protocol)) return;
     switch (s.do) {
       case 'close':
         this.registry.close(conn, s.code, s.reason, s.reply);
