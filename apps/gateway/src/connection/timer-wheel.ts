@@ -11,8 +11,9 @@ import { ConnectionRegistry } from './connection-registry';
 
 /**
  * The one timer of the node, once a second: hello deadlines, keep-alive pings, hand-over of
- * unacknowledged updates to the retry worker, the idle-expiry refresh of held users (by the node membership, streams included), and the
- * sweep of the per-address counters. One interval for all sockets, never one timer per socket.
+ * unacknowledged updates to the retry worker, the idle-expiry refresh of held users (done by the
+ * node membership, for seed streams too), and the sweep of the per-address counters. One
+ * interval for all sockets, never one timer per socket.
  */
 @Injectable()
 export class TimerWheel implements OnModuleInit, OnApplicationShutdown {

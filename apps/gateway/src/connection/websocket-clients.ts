@@ -59,8 +59,7 @@ export class WebSocketClients implements ClientHolder {
       conn.touchedAt = now;
       due.push({
         uaid: conn.uaid,
-        gone: () =>
-          this.registry.close(conn, CloseCode.TRY_AGAIN_LATER, 'unknown UAID, reconnect'),
+        gone: () => this.registry.close(conn, CloseCode.TRY_AGAIN_LATER, 'unknown UAID, reconnect'),
       });
     }
     return due;

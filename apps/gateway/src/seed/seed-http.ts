@@ -23,19 +23,17 @@ export function sendSeedError(
   message: string,
 ): FastifyReply {
   if (code === 503) reply.header('Retry-After', '5');
-  return reply.code(code).type('application/json').send(seedErrorBody(code, errno, message));
+  return reply
+    .code(code)
+    .type('application/json')
+    .send(seedErrorBody(code, errno, message));
 }
 
 /** 429 with Retry-After for an address over its registration limit, counted as by="ip". */
 export function sendRegistrationLimited(reply: FastifyReply, retryAfter: number): FastifyReply {
   metrics.rateLimited.inc({ by: 'ip' });
   reply.header('Retry-After', String(retryAfter));
-  return sendSeedError(
-    reply,
-    429,
-    Errno.RATE_LIMITED,
-    'too many registrations from this address',
-  );
+  return sendSeedError(reply, 429, Errno.RATE_LIMITED, 'too many registrations from this address');
 }
 
 /** The same error once the response was hijacked for a stream (nothing written yet). */

@@ -10,8 +10,7 @@ const MINUTE_MS = 60_000;
 
 /** What `GET /client/register` came to. */
 export type RegistrationOutcome =
-  | { kind: 'registered'; id: string }
-  | { kind: 'limited'; retryAfter: number };
+  { kind: 'registered'; id: string } | { kind: 'limited'; retryAfter: number };
 
 /**
  * `GET /client/register`: a new seed id (a UnifiedPush endpoint token of a fresh UAID and
