@@ -436,6 +436,25 @@ describe('values-production.yaml', () => {
     expect(ing.spec?.rules?.[0]?.host).toBe('updates.push.example.com');
     expect(ing.spec?.rules?.[0]?.http?.paths.map((p) => p.path)).toEqual(['/']);
   });
+
+  it("routes the seed protocol's /client/ streams on the push host to the gateway, with its timeouts", () => {
+    const gw = one<IIngress>(objs, 'Ingress', name('gateway'));
+    const client = gw.spec?.rules?.[1];
+    expect(client?.host).toBe('updates.push.example.com');
+    expect(client?.http?.paths.map((p) => [p.path, p.pathType, p.backend.service?.name])).toEqual([
+      ['/client/', 'Prefix', name('gateway')],
+    ]);
+    // Long-lived streams: the gateway Ingress's proxy timeouts, and TLS for the push host too.
+    expect(
+      Number(gw.metadata?.annotations?.['nginx.ingress.kubernetes.io/proxy-read-timeout']),
+    ).toBeGreaterThanOrEqual(3600);
+    expect(gw.spec?.tls?.flatMap((t) => t.hosts)).toContain('updates.push.example.com');
+    // The ingress app's Ingress names no /client/ path: the longer prefix on the gateway wins.
+    const ing = one<IIngress>(objs, 'Ingress', name('ingress'));
+    expect(ing.spec?.rules?.flatMap((r) => r.http?.paths.map((p) => p.path))).not.toContain(
+      '/client/',
+    );
+  });
 });
 
 describe('value variants', () => {

@@ -41,6 +41,9 @@ describe('metrics listener', () => {
     expect(m.text).toMatch(/^herald_connections_open /m);
     expect(m.text).toMatch(/^# TYPE herald_notifications_accepted_total counter/m);
     expect(m.text).toMatch(/^process_open_fds /m);
+    // The seed protocol's /client/* is the gateway port's, not the metrics listener's.
+    expect((await get(all.ports.metrics, '/client/register')).status).toBe(404);
+    expect((await get(all.ports.gateway, '/client/register')).status).toBe(200);
   });
 
   it('a split ingress: 404 on its port, 200 on its metrics port; nothing else there', async () => {

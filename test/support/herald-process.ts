@@ -88,10 +88,20 @@ export async function stopAll(procs: Array<HeraldProcess | undefined>): Promise<
   await Promise.all(procs.filter(Boolean).map((p) => (p as HeraldProcess).kill('SIGTERM')));
 }
 
+/**
+ * The base of the seed protocol's `/client/*` URLs for a process holding a gateway (a gateway or
+ * 'all'): client connections, WebSocket or stream, are the gateway's.
+ */
+export function clientBaseUrl(p: HeraldProcess): string {
+  return `http://127.0.0.1:${p.ports.gateway}`;
+}
+
 /** Herald as one process ('all') or as a split cluster (ingress + gateway + worker processes). */
 export interface Topology {
   kind: 'all' | 'split';
   gatewayUrl: string;
+  /** Where the seed protocol's `/client/*` streams are served: the gateway's HTTP port. */
+  clientBaseUrl: string;
   ingressPort: number;
   /** The base every pushEndpoint starts with. */
   publicUrl: string;
@@ -111,6 +121,7 @@ export async function startTopology(
     return {
       kind,
       gatewayUrl: `ws://127.0.0.1:${all.ports.gateway}/`,
+      clientBaseUrl: clientBaseUrl(all),
       ingressPort: all.ports.ingress,
       publicUrl: `http://localhost:${all.ports.ingress}`,
       gatewayMetricsPort: all.ports.metrics,
@@ -127,6 +138,7 @@ export async function startTopology(
   return {
     kind,
     gatewayUrl: `ws://127.0.0.1:${gateway.port}/`,
+    clientBaseUrl: clientBaseUrl(gateway),
     ingressPort: ingress.port,
     publicUrl,
     gatewayMetricsPort: gateway.ports.metrics,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { freePort, ManagedRedis } from '@herald/managed-redis';
-import { HeraldProcess, startHerald, stopAll } from '../support/herald-process';
+import { clientBaseUrl, HeraldProcess, startHerald, stopAll } from '../support/herald-process';
 import { WebPushClient, WebPushNotification } from '../support/webpush-client';
 import Redis from 'ioredis';
 import webpush from 'web-push';
@@ -15,18 +15,23 @@ const KEEPALIVE_MS = 400;
 /**
  * UnifiedPush (SERV_1.2.0) and the seed's server–distributor protocol against a split cluster on
  * a private Redis: two ingress processes (A, whose URL is the public one, and B, another replica
- * behind the same load balancer), a gateway and a retry worker. Streams are read with `curl -N`
- * as the seed's README does.
+ * behind the same load balancer), two gateways (A, the WebSocket one, and B; the seed's
+ * `/client/*` streams are client connections, served by the gateways) and a retry worker.
+ * Streams are read with `curl -N` as the seed's README does.
  */
 describe('UnifiedPush server interface and the seed protocol (split cluster)', () => {
   let redis: ManagedRedis;
   let ingressA: HeraldProcess;
   let ingressB: HeraldProcess;
   let gateway: HeraldProcess;
+  let gatewayB: HeraldProcess;
   let worker: HeraldProcess;
   let publicUrl: string;
   let urlB: string;
   let gatewayUrl: string;
+  /** `/client/*` on gateway A and on gateway B. */
+  let clientA: string;
+  let clientB: string;
   const clients: WebPushClient[] = [];
   const curls: CurlStream[] = [];
 
@@ -41,13 +46,16 @@ describe('UnifiedPush server interface and the seed protocol (split cluster)', (
       SEED_KEEPALIVE_MS: String(KEEPALIVE_MS),
       WEBPUSH_MAX_MESSAGES_PER_UAID: String(MAX_MESSAGES),
     };
-    [ingressA, ingressB, gateway, worker] = await Promise.all([
+    [ingressA, ingressB, gateway, gatewayB, worker] = await Promise.all([
       startHerald('ingress', { redisUrl: redis.url, env: { ...env, INGRESS_PORT: String(portA) } }),
       startHerald('ingress', { redisUrl: redis.url, env: { ...env, INGRESS_PORT: String(portB) } }),
+      startHerald('gateway', { redisUrl: redis.url, env }),
       startHerald('gateway', { redisUrl: redis.url, env }),
       startHerald('worker', { redisUrl: redis.url, env }),
     ]);
     gatewayUrl = `ws://127.0.0.1:${gateway.port}/`;
+    clientA = clientBaseUrl(gateway);
+    clientB = clientBaseUrl(gatewayB);
   });
 
   afterEach(async () => {
@@ -56,7 +64,7 @@ describe('UnifiedPush server interface and the seed protocol (split cluster)', (
   });
 
   afterAll(async () => {
-    await stopAll([gateway, ingressA, ingressB, worker]);
+    await stopAll([gateway, gatewayB, ingressA, ingressB, worker]);
     await redis?.stop();
   });
 
@@ -86,7 +94,7 @@ describe('UnifiedPush server interface and the seed protocol (split cluster)', (
     curls.push(c);
     return c;
   };
-  /** A stream whose response head arrived: its ids are routed to its ingress from now on. */
+  /** A stream whose response head arrived: its ids are routed to its gateway from now on. */
   const openStream = async (url: string) => {
     const c = curl(url);
     await c.waitFor('\r\n\r\n');
@@ -117,7 +125,19 @@ describe('UnifiedPush server interface and the seed protocol (split cluster)', (
       await stopAll([extra]);
     }
   };
-  const seedRegister = async (base = publicUrl) => {
+  /** One more gateway with its own settings, for the length of `fn` (given its `/client` base). */
+  const withGateway = async (env: Record<string, string>, fn: (base: string) => Promise<void>) => {
+    const extra = await startHerald('gateway', {
+      redisUrl: redis.url,
+      env: { PUBLIC_URL: publicUrl, ...env },
+    });
+    try {
+      await fn(clientBaseUrl(extra));
+    } finally {
+      await stopAll([extra]);
+    }
+  };
+  const seedRegister = async (base = clientA) => {
     const res = await fetch(`${base}/client/register`);
     expect(res.status).toBe(200);
     const { id } = (await res.json()) as { id: string };
@@ -270,15 +290,15 @@ describe('UnifiedPush server interface and the seed protocol (split cluster)', (
       const res = await fetch(`${urlB}/push/id/${id}`);
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ unifiedpush: { version: 1 } });
-      for (const path of ['/push/id/WQVOXKBGG', '/client/id/WQVOXKBGG']) {
-        expect((await fetch(publicUrl + path)).status).toBe(404);
+      for (const url of [`${publicUrl}/push/id/WQVOXKBGG`, `${clientA}/client/id/WQVOXKBGG`]) {
+        expect((await fetch(url)).status).toBe(404);
       }
       expect((await post(`${publicUrl}/push/id/WQVOXKBGG`, 'x')).status).toBe(404);
     });
 
     it('streams each body followed by a blank line, pushed through another ingress (curl -N)', async () => {
       const id = await seedRegister();
-      const stream = await openStream(`${publicUrl}/client/id/${id}`);
+      const stream = await openStream(`${clientA}/client/id/${id}`);
       const res = await post(`${urlB}/push/id/${id}`, 'Example payload');
       expect(res.status).toBe(201);
       expect(res.headers.get('ttl')).toBe('0');
@@ -291,7 +311,7 @@ describe('UnifiedPush server interface and the seed protocol (split cluster)', (
 
     it('streams several ids as JSON lines of base64 arrays, as the seed distributor reads them', async () => {
       const [a, b] = [await seedRegister(), await seedRegister()];
-      const stream = await openStream(`${urlB}/client/multi_id/${a}&${b}`);
+      const stream = await openStream(`${clientB}/client/multi_id/${a}&${b}`);
       const binary = randomBytes(64);
       expect((await post(`${publicUrl}/push/id/${a}`, 'for a')).status).toBe(201);
       await events(stream, 1);
@@ -304,8 +324,8 @@ describe('UnifiedPush server interface and the seed protocol (split cluster)', (
 
     it('keeps idle streams alive with output the readers ignore', async () => {
       const id = await seedRegister();
-      const text = await openStream(`${publicUrl}/client/id/${id}`);
-      const multi = await openStream(`${publicUrl}/client/multi_id/${await seedRegister()}`);
+      const text = await openStream(`${clientA}/client/id/${id}`);
+      const multi = await openStream(`${clientA}/client/multi_id/${await seedRegister()}`);
       await text.until('a keep-alive newline', (t) =>
         t.split('\r\n\r\n')[1]?.includes('\n') ? true : null,
       );
@@ -332,12 +352,12 @@ describe('UnifiedPush server interface and the seed protocol (split cluster)', (
       } finally {
         db.disconnect();
       }
-      const first = curl(`${publicUrl}/client/id/${id}`, []);
+      const first = curl(`${clientA}/client/id/${id}`, []);
       await first.waitFor('while away 1\n\nwhile away 2\n\n');
       await first.stop();
       // Delivered once: a new stream does not get them again, only what came after.
       expect((await post(`${urlB}/push/id/${id}`, 'after')).status).toBe(201);
-      const second = curl(`${urlB}/client/id/${id}`, []);
+      const second = curl(`${clientB}/client/id/${id}`, []);
       await second.waitFor('after\n\n');
       expect(second.text()).toBe('after\n\n');
     });
@@ -354,7 +374,7 @@ describe('UnifiedPush server interface and the seed protocol (split cluster)', (
         expect(Number(full.headers.get('retry-after'))).toBeGreaterThan(0);
         expect(await full.json()).toMatchObject({ code: 429, errno: 116 });
         // Every push answered 201 is still there for the distributor.
-        const stream = curl(`${publicUrl}/client/id/${id}`, []);
+        const stream = curl(`${clientA}/client/id/${id}`, []);
         await stream.waitFor('m0\n\nm1\n\nm2\n\nm3\n\nm4\n\n');
         expect(stream.text()).not.toContain('one too many');
       });
@@ -362,8 +382,8 @@ describe('UnifiedPush server interface and the seed protocol (split cluster)', (
 
     it('moves an id to the newest stream: the older one ends', async () => {
       const id = await seedRegister();
-      const older = await openStream(`${publicUrl}/client/id/${id}`);
-      const newer = await openStream(`${urlB}/client/id/${id}`);
+      const older = await openStream(`${clientA}/client/id/${id}`);
+      const newer = await openStream(`${clientB}/client/id/${id}`);
       expect(await older.exited).toBe(0);
       expect((await post(`${publicUrl}/push/id/${id}`, 'to the newer')).status).toBe(201);
       await newer.waitFor('to the newer\n\n');
@@ -371,7 +391,7 @@ describe('UnifiedPush server interface and the seed protocol (split cluster)', (
     });
 
     it('limits registrations per client address: 429 with Retry-After, counted across replicas', async () => {
-      await withIngress({ SEED_REGISTER_RATE_PER_MINUTE: '3' }, async (base) => {
+      await withGateway({ SEED_REGISTER_RATE_PER_MINUTE: '3' }, async (base) => {
         // The window is shared in Redis: other tests' registrations from this address count too.
         let res: Response;
         let ok = 0;
@@ -387,9 +407,9 @@ describe('UnifiedPush server interface and the seed protocol (split cluster)', (
       });
     });
 
-    it('writes what was pushed while its ingress was unsubscribed, the stream kept open', async () => {
+    it('writes what was pushed while its gateway was unsubscribed, the stream kept open', async () => {
       const id = await seedRegister();
-      const stream = await openStream(`${publicUrl}/client/id/${id}`);
+      const stream = await openStream(`${clientA}/client/id/${id}`);
       const db = new Redis(redis.url);
       const stored = async () => {
         const text = await (
@@ -401,7 +421,7 @@ describe('UnifiedPush server interface and the seed protocol (split cluster)', (
         return Number(line?.split(' ').pop() ?? 0);
       };
       try {
-        // Drop every pub/sub connection: a push landing before ingress A resubscribes reaches
+        // Drop every pub/sub connection: a push landing before gateway A resubscribes reaches
         // nobody and is only stored. One that lands after is routed live and proves nothing, so
         // try again until one lands in the gap.
         for (let attempt = 0; ; attempt++) {
@@ -424,14 +444,14 @@ describe('UnifiedPush server interface and the seed protocol (split cluster)', (
       expect((await post(`${publicUrl}/push/id/${id}`)).status).toBe(413);
       expect((await post(`${publicUrl}/push/id/${id}`, randomBytes(4097))).status).toBe(413);
       expect((await post(`${publicUrl}/push/id/${id}`, randomBytes(4096))).status).toBe(201);
-      expect((await fetch(`${publicUrl}/client/multi_id/${id}&NOTANID`)).status).toBe(404);
+      expect((await fetch(`${clientA}/client/multi_id/${id}&NOTANID`)).status).toBe(404);
     });
 
     it('never lets a stream read a WebSocket client: a /up/ token is no seed id', async () => {
       const c = await connect();
       const { endpoint } = await registerUp(c);
       const token = endpoint.split('/up/')[1];
-      const res = await fetch(`${publicUrl}/client/id/${token}`);
+      const res = await fetch(`${clientA}/client/id/${token}`);
       expect(res.status).toBe(404);
       // And the WebSocket client still gets its pushes.
       const note = c.nextNotification();

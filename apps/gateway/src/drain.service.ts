@@ -5,7 +5,8 @@ import { CloseCode } from '@herald/protocol';
 import { Logger, Readiness } from '@herald/observability';
 import { ConnectionRegistry } from './connection/connection-registry';
 import { ConnectionAcceptor } from './connection/connection-acceptor';
-import { NodeLinkService } from './node/node-link.service';
+import { NodeMembership } from './node/node-membership.service';
+import { SeedStreamRegistry } from './seed/seed-stream.registry';
 import { GATEWAY_LOGGER } from './gateway.tokens';
 
 /**
@@ -22,7 +23,8 @@ export class DrainService {
     private readonly readiness: Readiness,
     private readonly registry: ConnectionRegistry,
     private readonly connections: ConnectionAcceptor,
-    private readonly link: NodeLinkService,
+    private readonly streams: SeedStreamRegistry,
+    private readonly membership: NodeMembership,
   ) {}
 
   async drain(): Promise<void> {
@@ -40,7 +42,9 @@ export class DrainService {
       }
       if (gap) await sleep(gap * (0.5 + Math.random()));
     }
-    await this.link.leave();
+    // Seed streams end last: their distributors reconnect at once, to another gateway.
+    this.streams.closeAll();
+    await this.membership.leave();
     this.log.info('drained');
   }
 }

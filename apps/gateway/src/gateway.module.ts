@@ -18,7 +18,11 @@ import { FrameDispatcher } from './connection/frame-dispatcher';
 import { TimerWheel } from './connection/timer-wheel';
 import { HelloHandler } from './handlers/hello.handler';
 import { RegisterHandler } from './handlers/register.handler';
-import { NodeLinkService } from './node/node-link.service';
+import { NodeMembership } from './node/node-membership.service';
+import { WebSocketClients } from './connection/websocket-clients';
+import { SeedController } from './seed/seed.controller';
+import { SeedRegistrations } from './seed/seed-registrations';
+import { SeedStreamRegistry } from './seed/seed-stream.registry';
 import { AutopushGateway, PushGateway } from './push.gateway';
 import { DrainService } from './drain.service';
 import { CONNECTION_CAP, GATEWAY_LOGGER } from './gateway.tokens';
@@ -26,6 +30,7 @@ import { connectionCap, processOpenFilesLimit } from './connection/connection-ca
 
 @Module({
   imports: [ObservabilityModule, StorageModule, RedeliveryModule],
+  controllers: [SeedController],
   providers: [
     loggerProvider(GATEWAY_LOGGER, 'gateway'),
     endpointTokenCodecProvider,
@@ -57,7 +62,10 @@ import { connectionCap, processOpenFilesLimit } from './connection/connection-ca
     TimerWheel,
     HelloHandler,
     RegisterHandler,
-    NodeLinkService,
+    WebSocketClients,
+    SeedStreamRegistry,
+    SeedRegistrations,
+    NodeMembership,
     PushGateway,
     AutopushGateway,
     DrainService,

@@ -33,6 +33,8 @@ runStandalone(
     log.info(
       {
         gateway: `ws://localhost:${gateway.port}/`,
+        // The seed protocol's streams are client connections: the gateway's port serves them.
+        seedClients: `http://localhost:${gateway.port}/client/`,
         ingress: config.PUBLIC_URL,
         worker: worker.port,
       },

@@ -14,8 +14,7 @@ import { VapidGate } from './webpush/vapid-gate';
 import { WebPushController } from './webpush/webpush.controller';
 import { WebPushNotifier } from './webpush/webpush-notifier';
 import { INGRESS_LOGGER } from './ingress.tokens';
-import { SeedController } from './seed/seed.controller';
-import { SeedStreamService } from './seed/seed-stream.service';
+import { SeedPushController } from './seed/seed-push.controller';
 import { UnifiedPushController } from './unifiedpush/unifiedpush.controller';
 import { UnifiedPushHttp } from './unifiedpush/unifiedpush-http';
 import { UnifiedPushNotifier } from './unifiedpush/unifiedpush-notifier';
@@ -29,7 +28,7 @@ import { UnifiedPushNotifier } from './unifiedpush/unifiedpush-notifier';
     ReceiptsController,
     AdminController,
     UnifiedPushController,
-    SeedController,
+    SeedPushController,
   ],
   providers: [
     loggerProvider(INGRESS_LOGGER, 'ingress'),
@@ -43,7 +42,6 @@ import { UnifiedPushNotifier } from './unifiedpush/unifiedpush-notifier';
     VapidGate,
     UnifiedPushNotifier,
     UnifiedPushHttp,
-    SeedStreamService,
   ],
 })
 export class IngressModule {}

@@ -219,7 +219,7 @@ export const metrics = {
   }),
   seedStreamsOpen: new Gauge({
     name: 'herald_seed_streams_open',
-    help: 'seed-protocol streams (/client/id, /client/multi_id) open on this ingress',
+    help: 'seed-protocol streams (/client/id, /client/multi_id) open on this gateway',
   }),
 };
 

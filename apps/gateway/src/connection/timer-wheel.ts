@@ -3,28 +3,28 @@ import WebSocket from 'ws';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { CloseCode } from '@herald/protocol';
 import { Logger } from '@herald/observability';
-import { UserRepository } from '@herald/storage';
 import { RedeliveryQueue } from '@herald/redelivery';
 import { GATEWAY_LOGGER } from '../gateway.tokens';
+import { NodeMembership } from '../node/node-membership.service';
 import { AddressLimits } from './address-limits';
 import { ConnectionRegistry } from './connection-registry';
 
 /**
  * The one timer of the node, once a second: hello deadlines, keep-alive pings, hand-over of
- * unacknowledged updates to the retry worker, the idle-expiry refresh of held users, and the
- * sweep of the per-address counters. One interval for all sockets, never one timer per socket.
+ * unacknowledged updates to the retry worker, the idle-expiry refresh of held users (done by the
+ * node membership, for seed streams too), and the sweep of the per-address counters. One
+ * interval for all sockets, never one timer per socket.
  */
 @Injectable()
 export class TimerWheel implements OnModuleInit, OnApplicationShutdown {
   private wheel: NodeJS.Timeout | null = null;
   private lastKeepalive = Date.now();
-  private lastTouch = Date.now();
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     @Inject(GATEWAY_LOGGER) private readonly log: Logger,
     private readonly registry: ConnectionRegistry,
-    private readonly users: UserRepository,
+    private readonly membership: NodeMembership,
     private readonly redelivery: RedeliveryQueue,
     private readonly addressLimits: AddressLimits,
   ) {}
@@ -40,11 +40,7 @@ export class TimerWheel implements OnModuleInit, OnApplicationShutdown {
 
   private tick(now: number): void {
     this.addressLimits.sweep(now);
-    const touchEvery = this.users.touchEveryMs;
-    if (touchEvery > 0 && now - this.lastTouch >= Math.min(touchEvery / 2, 60_000)) {
-      this.lastTouch = now;
-      this.touchHeld(now, touchEvery);
-    }
+    this.membership.touchHeld(now);
     for (const conn of this.registry.takeHelloOverdue(now - this.config.HELLO_TIMEOUT_MS)) {
       if (!conn.helloDone)
         this.registry.close(conn, CloseCode.POLICY_VIOLATION, 'no hello in time');
@@ -69,25 +65,6 @@ export class TimerWheel implements OnModuleInit, OnApplicationShutdown {
         conn.alive = false;
         if (conn.ws.readyState === WebSocket.OPEN) conn.ws.ping();
       }
-    }
-  }
-
-  /**
-   * A client connected for longer than USER_IDLE_TTL_SECONDS is not idle: set its expiry again.
-   * A user gone meanwhile (reset, or expired during a Redis outage) is told to reconnect, so its
-   * hello gets a new UAID and it re-registers.
-   */
-  private touchHeld(now: number, every: number): void {
-    for (const conn of this.registry.all) {
-      if (!conn.helloDone || conn.closed || !conn.uaid || now - conn.touchedAt < every) continue;
-      conn.touchedAt = now;
-      this.users.touch(conn.uaid).then(
-        (alive) => {
-          if (!alive)
-            this.registry.close(conn, CloseCode.TRY_AGAIN_LATER, 'unknown UAID, reconnect');
-        },
-        (err: Error) => this.log.debug({ err: err.message }, 'idle expiry refresh failed'),
-      );
     }
   }
 }

@@ -10,7 +10,7 @@ import { Connection } from '../connection/connection';
 import { ConnectionRegistry } from '../connection/connection-registry';
 import { FrameDispatcher } from '../connection/frame-dispatcher';
 import { GatewayModule } from '../gateway.module';
-import { NodeLinkService } from '../node/node-link.service';
+import { NodeMembership } from '../node/node-membership.service';
 import { SimplePushProtocol } from './simplepush/simplepush.protocol';
 import { WebPushProtocol } from './webpush/webpush.protocol';
 
@@ -98,7 +98,7 @@ describe('gateway protocols (real Redis)', () => {
     expect(reg).toMatchObject({ messageType: 'register', status: 200, channelID: CHANNEL });
     expect(String(reg.pushEndpoint)).toMatch(new RegExp(`^${PUBLIC_URL}/update/`));
 
-    app.get(NodeLinkService).deliver({
+    app.get(NodeMembership).deliver({
       t: 'notify',
       uaid: conn.uaid as string,
       epoch: conn.epoch,
@@ -111,7 +111,7 @@ describe('gateway protocols (real Redis)', () => {
     });
     // A Web Push message is not for a SimplePush connection.
     const sent = ws.sent.length;
-    app.get(NodeLinkService).deliver({
+    app.get(NodeMembership).deliver({
       t: 'repush',
       uaid: conn.uaid as string,
       epoch: conn.epoch,

@@ -51,18 +51,6 @@ export class RateLimits {
     return this.hit(`up:${channelID}`, this.config.UP_RATE_LIMIT_PER_MINUTE, MINUTE_MS);
   }
 
-  /**
-   * `GET /client/register` per client address: it needs no credentials and creates state in
-   * Redis, so without a limit one address could fill Redis with seed ids.
-   */
-  registration(address: string): Promise<number> {
-    return this.hit(
-      `seed-register:${address}`,
-      this.config.SEED_REGISTER_RATE_PER_MINUTE,
-      MINUTE_MS,
-    );
-  }
-
   private async hit(subject: string, limit: number, windowMs: number): Promise<number> {
     try {
       return await this.windows.hit(subject, limit, windowMs);

@@ -427,7 +427,8 @@ spec:
   {{- with .className }}
   ingressClassName: {{ . }}
   {{- end }}
-  {{- with .tls }}
+  {{- $tls := concat (.tls | default list) (dig "tls" list ($.clientRoute | default dict)) }}
+  {{- with $tls }}
   tls:
     {{- toYaml . | nindent 4 }}
   {{- end }}
@@ -453,6 +454,21 @@ spec:
                 port:
                   name: http
           {{- end }}
+    {{- /* The seed protocol's /client/ streams, on the push endpoints' host, go to this app. */}}
+    {{- with $.clientRoute }}
+    {{- if .host }}
+    - host: {{ .host | quote }}
+      http:
+        paths:
+          - path: /client/
+            pathType: Prefix
+            backend:
+              service:
+                name: {{ include "herald.resourceName" $ }}
+                port:
+                  name: http
+    {{- end }}
+    {{- end }}
 {{- end }}
 {{- end }}
 {{- end }}

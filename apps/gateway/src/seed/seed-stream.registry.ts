@@ -5,36 +5,15 @@ import { Logger, metrics } from '@herald/observability';
 import {
   MessageRepository,
   NodeMessage,
-  NodeRepository,
   RouteBus,
   SeedRepository,
   StoredMessage,
   UserRepository,
 } from '@herald/storage';
 import { keepAlive, multiLine, SeedStreamKind, textChunk } from '@herald/unifiedpush';
-import { INGRESS_LOGGER } from '../ingress.tokens';
-
-/** One id a stream reads: the id as the client wrote it, and the epoch of its route. */
-interface OwnedId {
-  id: string;
-  epoch: string | null;
-  /** When the id's idle expiry was last set (its claim, or a refresh while the stream is open). */
-  touchedAt: number;
-}
-
-interface SeedStream {
-  kind: SeedStreamKind;
-  raw: ServerResponse;
-  /** uaid → id: the ids this stream owns (their route names this node and epoch). */
-  owned: Map<string, OwnedId>;
-  /** Stored messages are being read: node messages wait here, then go out in order. */
-  early: NodeMessage[] | null;
-  /** Keys written on this stream: a message read from the store and routed live goes once. */
-  sent: Set<string>;
-  lastWrite: number;
-  keepalive: NodeJS.Timeout | null;
-  closed: boolean;
-}
+import { GATEWAY_LOGGER } from '../gateway.tokens';
+import type { ClientHolder, HeldUser } from '../node/client-holder';
+import { SeedStream } from './seed-stream';
 
 const READ_BATCH = 100;
 /** A reader this far behind is cut off (it reconnects and gets what is stored). */
@@ -42,82 +21,46 @@ const MAX_BUFFERED_BYTES = 1 << 20;
 const SENT_KEYS_KEPT = 10_000;
 
 /**
- * The streams of the seed's distributor protocol on this ingress. A stream is a connection that
- * owns its ids: it takes their route in Redis (node + epoch, as a WebSocket hello does) under
- * this ingress's own node id, so pushes reach it over the same pub/sub routing as gateways'
- * clients, from any ingress; it first writes what was stored meanwhile. A message is deleted from
- * the store once its bytes were handed to the socket.
+ * The streams of the seed's distributor protocol on this gateway. A stream is a client
+ * connection that owns its ids: it takes their route in Redis (node + epoch, as a WebSocket hello
+ * does) under this gateway's node id, so pushes reach it over the same pub/sub routing as the
+ * gateway's WebSocket clients, from any ingress; it first writes what was stored meanwhile. A
+ * message is deleted from the store once its bytes were handed to the socket. The node
+ * membership (listen, heartbeat, repair, idle refresh) is the gateway's, shared with the
+ * WebSockets ({@link ClientHolder}).
  */
 @Injectable()
-export class SeedStreamService implements OnModuleDestroy {
-  readonly nodeId: string;
+export class SeedStreamRegistry implements ClientHolder, OnModuleDestroy {
   private readonly byUaid = new Map<string, SeedStream>();
-  private listening: Promise<void> | null = null;
-  private heartbeat: NodeJS.Timeout | null = null;
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
-    @Inject(INGRESS_LOGGER) private readonly log: Logger,
+    @Inject(GATEWAY_LOGGER) private readonly log: Logger,
     private readonly bus: RouteBus,
     private readonly seeds: SeedRepository,
     private readonly users: UserRepository,
     private readonly messages: MessageRepository,
-    private readonly nodes: NodeRepository,
-  ) {
-    // Its own node id: in the all-in-one process the gateway listens on NODE_ID.
-    this.nodeId = `${config.NODE_ID}.seed`;
+  ) {}
+
+  private get nodeId(): string {
+    return this.config.NODE_ID;
   }
 
-  /**
-   * Subscribes to this ingress's node channel, once, when the first stream opens, and from then
-   * on beats in the node registry as a gateway does: a push that finds no subscriber clears the
-   * routes of a dead node only, and a gap in our subscription is repaired here.
-   */
-  private listen(): Promise<void> {
-    this.listening ??= this.bus
-      .listen(
-        this.nodeId,
-        (m) => this.deliver(m),
-        () => void this.repair(),
-      )
-      .then(() => this.beat())
-      .then(() => {
-        this.heartbeat = setInterval(() => {
-          this.beat().catch((err: Error) =>
-            this.log.warn({ err: err.message }, 'heartbeat failed'),
-          );
-          this.bus.verify().catch(() => undefined);
-          this.touchHeld(Date.now());
-        }, this.config.NODE_HEARTBEAT_MS);
-        this.heartbeat.unref();
-      })
-      .catch((err: Error) => {
-        this.listening = null;
-        throw err;
-      });
-    return this.listening;
+  /** How many streams are open here. */
+  get size(): number {
+    return new Set(this.byUaid.values()).size;
   }
 
-  /** An id read by an open stream is not idle: set its expiry again (USER_IDLE_TTL_SECONDS). */
-  private touchHeld(now: number): void {
-    const every = this.users.touchEveryMs;
-    if (!every) return;
+  touchDue(now: number, every: number): HeldUser[] {
+    const due: HeldUser[] = [];
     for (const s of new Set(this.byUaid.values())) {
       for (const [uaid, own] of s.owned) {
         if (!own.epoch || now - own.touchedAt < every) continue;
         own.touchedAt = now;
-        this.users.touch(uaid).then(
-          (alive) => {
-            if (!alive) this.drop(s, uaid);
-          },
-          (err: Error) => this.log.debug({ err: err.message }, 'idle expiry refresh failed'),
-        );
+        due.push({ uaid, gone: () => this.drop(s, uaid) });
       }
     }
-  }
-
-  private beat(): Promise<void> {
-    return this.nodes.heartbeat(this.nodeId);
+    return due;
   }
 
   /**
@@ -125,25 +68,28 @@ export class SeedStreamService implements OnModuleDestroy {
    * store while the streams are still open here. Take each id's route back (unless a newer
    * stream took it) and write what is stored.
    */
-  private async repair(): Promise<void> {
+  async repair(): Promise<number> {
     let repaired = 0;
     for (const s of new Set(this.byUaid.values())) {
       for (const [uaid, own] of [...s.owned]) {
         if (s.closed || !own.epoch || s.early) continue;
-        try {
-          if ((await this.users.reclaimRoute(uaid, this.nodeId, own.epoch)) === null) {
-            this.drop(s, uaid);
-            continue;
-          }
-          await this.drainStored(s, uaid);
-          repaired++;
-        } catch (err) {
-          this.log.warn({ err: (err as Error).message }, 'seed route repair failed');
-          return;
+        if ((await this.users.reclaimRoute(uaid, this.nodeId, own.epoch)) === null) {
+          this.drop(s, uaid);
+          continue;
         }
+        await this.drainStored(s, uaid);
+        repaired++;
       }
     }
-    this.log.info({ repaired }, 'seed subscription restored: streams repaired');
+    return repaired;
+  }
+
+  /**
+   * Redis lost its data. Streams are left open as they were on the ingress: their ids answer 404
+   * once the distributor reconnects, and it registers again.
+   */
+  stateLost(): number {
+    return 0;
   }
 
   /**
@@ -155,17 +101,7 @@ export class SeedStreamService implements OnModuleDestroy {
     ids: Array<{ id: string; uaid: string }>,
     raw: ServerResponse,
   ): Promise<'unknown' | 'open'> {
-    await this.listen();
-    const s: SeedStream = {
-      kind,
-      raw,
-      owned: new Map(ids.map((i) => [i.uaid, { id: i.id, epoch: null, touchedAt: Date.now() }])),
-      early: [],
-      sent: new Set(),
-      lastWrite: Date.now(),
-      keepalive: null,
-      closed: false,
-    };
+    const s = new SeedStream(kind, raw, ids);
     // Listed before the claims, so a push routed here right after a claim finds the stream.
     for (const uaid of s.owned.keys()) {
       const older = this.byUaid.get(uaid);
@@ -228,30 +164,31 @@ export class SeedStreamService implements OnModuleDestroy {
     }
   }
 
-  /** A message from the node channel. */
-  deliver(m: NodeMessage): void {
+  /** A message from the node channel; false when no stream here owns its UAID. */
+  deliver(m: NodeMessage): boolean {
     const s = this.byUaid.get(m.uaid);
-    if (!s || s.closed) return;
+    if (!s) return false;
+    if (s.closed) return true;
     if (s.early) {
       s.early.push(m);
-      return;
+      return true;
     }
     const own = s.owned.get(m.uaid);
-    if (!own || own.epoch !== m.epoch) return; // for an older stream of this id
+    if (!own || own.epoch !== m.epoch) return true; // for an older stream of this id
     switch (m.t) {
       case 'push':
         if (this.send(s, m.uaid, [m.message], 'live')) {
           metrics.deliveryLatency.observe(Math.max(0, Date.now() - m.ts) / 1000);
         }
-        return;
+        return true;
       case 'repush':
         this.send(s, m.uaid, m.messages, 'redelivery');
-        return;
+        return true;
       case 'kick':
         this.drop(s, m.uaid);
-        return;
+        return true;
       default:
-        return;
+        return true;
     }
   }
 
@@ -324,13 +261,12 @@ export class SeedStreamService implements OnModuleDestroy {
     if (end && !s.raw.writableEnded) s.raw.end();
   }
 
-  /** On shutdown: end every stream (their distributors reconnect to another ingress). */
-  async onModuleDestroy(): Promise<void> {
+  /** Ends every stream (drain, shutdown): their distributors reconnect to another gateway. */
+  closeAll(): void {
     for (const s of new Set(this.byUaid.values())) this.close(s);
-    if (this.heartbeat) {
-      clearInterval(this.heartbeat);
-      this.heartbeat = null;
-      await this.nodes.remove(this.nodeId).catch(() => undefined);
-    }
+  }
+
+  onModuleDestroy(): void {
+    this.closeAll();
   }
 }

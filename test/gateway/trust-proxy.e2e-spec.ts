@@ -4,11 +4,12 @@ import { HeraldProcess, startHerald, stopAll } from '../support/herald-process';
 const LIMIT = 60;
 
 /**
- * The ingress believes X-Forwarded-For only from the proxies TRUST_PROXY names (issue 11 §5).
- * Every per-address limit keys on the client address; GET /client/register's is the one that
- * needs no credentials, so it shows whether a caller can pick its own address.
+ * Herald believes X-Forwarded-For only from the proxies TRUST_PROXY names (issue 11 §5).
+ * Every per-address limit keys on the client address; GET /client/register's (on the gateway,
+ * which holds the seed protocol's clients) is the one that needs no credentials, so it shows
+ * whether a caller can pick its own address.
  */
-describe('ingress: X-Forwarded-For only from a trusted proxy', () => {
+describe('gateway: X-Forwarded-For only from a trusted proxy', () => {
   let redis: ManagedRedis;
   let untrusting: HeraldProcess;
   let trusting: HeraldProcess;
@@ -18,12 +19,12 @@ describe('ingress: X-Forwarded-For only from a trusted proxy', () => {
     redis = await ManagedRedis.start();
     const env = { SEED_REGISTER_RATE_PER_MINUTE: String(LIMIT) };
     [untrusting, trusting, byHops] = await Promise.all([
-      startHerald('ingress', { redisUrl: redis.url, env }),
-      startHerald('ingress', {
+      startHerald('gateway', { redisUrl: redis.url, env }),
+      startHerald('gateway', {
         redisUrl: redis.url,
         env: { ...env, TRUST_PROXY: '10.9.9.9, 127.0.0.0/8' },
       }),
-      startHerald('ingress', { redisUrl: redis.url, env: { ...env, TRUST_PROXY: '1' } }),
+      startHerald('gateway', { redisUrl: redis.url, env: { ...env, TRUST_PROXY: '1' } }),
     ]);
   });
 
