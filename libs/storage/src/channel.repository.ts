@@ -190,7 +190,11 @@ export class ChannelRepository {
     );
     // Stored, or not newer than what is stored (perhaps a retry of a write not yet replicated):
     // acknowledged once replicated.
-    if (r[0] !== NotifyStatus.UNKNOWN_CHANNEL && r[0] !== NotifyStatus.RATE_LIMITED) {
+    if (
+      this.replication.enabled &&
+      r[0] !== NotifyStatus.UNKNOWN_CHANNEL &&
+      r[0] !== NotifyStatus.RATE_LIMITED
+    ) {
       await this.replication.confirm(keys.user(uaid));
     }
     switch (r[0]) {

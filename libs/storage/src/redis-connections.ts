@@ -61,8 +61,18 @@ export function runScript<T>(
 ): Promise<T> {
   const fn = (redis as unknown as Record<string, (...a: unknown[]) => Promise<T>>)[name];
   // Every state change goes through here, so timing it here measures all of them (and only here).
-  const done = metrics.redisScriptDuration.startTimer({ script: name });
+  const done = scriptTimer(name).startTimer();
   return orUnavailable(fn.call(redis, ...keys, ...args).finally(done));
+}
+
+/** Each script's histogram child, bound once: a labelled observe per call costs a label lookup. */
+const scriptTimers = new Map<ScriptName, ReturnType<typeof metrics.redisScriptDuration.labels>>();
+
+function scriptTimer(name: ScriptName) {
+  let timer = scriptTimers.get(name);
+  if (!timer)
+    scriptTimers.set(name, (timer = metrics.redisScriptDuration.labels({ script: name })));
+  return timer;
 }
 
 /**

@@ -1,5 +1,5 @@
-import type { FastifyReply } from 'fastify';
 import { Errno } from '@herald/webpush';
+import type { PushReply } from './push-http';
 
 /** Error bodies in autopush's shape, {code, errno, error, message}, with Herald's one errno table. */
 export { Errno };
@@ -20,25 +20,26 @@ export function pushErrorBody(code: number, errno: number, message: string) {
   return { code, errno, error: STATUS_TEXT[code] ?? 'Error', message };
 }
 
-export function sendPushError(
-  reply: FastifyReply,
+export function sendPushError<R extends PushReply>(
+  reply: R,
   code: number,
   errno: number,
   message: string,
-): FastifyReply {
+): R {
   if (code === 410) reply.header('Cache-Control', 'max-age=86400');
   if (code === 503) reply.header('Retry-After', '5');
-  return reply
+  reply
     .code(code)
     .type('application/json')
     .send(pushErrorBody(code, errno, message));
+  return reply;
 }
 
 /**
  * 429 + Retry-After for a push to a user already holding WEBPUSH_MAX_MESSAGES_PER_UAID stored
  * messages: they wait for its client, and the push is accepted again once it has read them.
  */
-export function sendFull(reply: FastifyReply, retryAfterSeconds: number): FastifyReply {
+export function sendFull<R extends PushReply>(reply: R, retryAfterSeconds: number): R {
   reply.header('Retry-After', String(retryAfterSeconds));
   return sendPushError(
     reply,

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { metrics } from '@herald/observability';
 import { RateWindowRepository } from '@herald/storage';
 import { Errno, sendPushError } from './push-error';
+import type { PushReply } from './push-http';
 
 /** What a limit counts by, as the `by` label of herald_rate_limited_total says it. */
 export type LimitedBy = 'vapid' | 'ip' | 'endpoint';
@@ -61,12 +61,12 @@ export class RateLimits {
 }
 
 /** 429 with Retry-After, in the push error shape, counted by what was limited. */
-export function sendRateLimited(
-  reply: FastifyReply,
+export function sendRateLimited<R extends PushReply>(
+  reply: R,
   retryAfterSeconds: number,
   by: LimitedBy,
   message: string,
-): FastifyReply {
+): R {
   metrics.rateLimited.inc({ by });
   reply.header('Retry-After', String(retryAfterSeconds));
   return sendPushError(reply, 429, Errno.RATE_LIMITED, message);

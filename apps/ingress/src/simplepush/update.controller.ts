@@ -1,9 +1,9 @@
 import { Controller, Param, Put, Query, Req, Res, UseFilters } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { countRejection, metrics } from '@herald/observability';
 import { EndpointTokenCodec, PUSH_PATHS } from '@herald/tokens';
 import { Errno, sendPushError } from '../http/push-error';
 import { PushExceptionFilter } from '../http/push-exception.filter';
+import type { PushReply, PushRequest } from '../http/push-http';
 import { SimplePushNotifier } from './simplepush-notifier';
 import { versionOfUpdate } from './update-body';
 
@@ -26,8 +26,8 @@ export class UpdateController {
   async update(
     @Param('token') token: string,
     @Query() query: Record<string, unknown>,
-    @Req() req: FastifyRequest,
-    @Res() reply: FastifyReply,
+    @Req() req: PushRequest,
+    @Res() reply: PushReply,
   ) {
     const claims = this.tokens.decode(token);
     if (!claims || claims.kind !== 'simplepush') {

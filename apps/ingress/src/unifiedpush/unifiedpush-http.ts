@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { countRejection, metrics } from '@herald/observability';
 import { DISCOVERY } from '@herald/unifiedpush';
 import { Errno, sendFull, sendPushError } from '../http/push-error';
 import { sendRateLimited } from '../http/rate-limits';
+import type { PushReply } from '../http/push-http';
 import { VapidGate } from '../webpush/vapid-gate';
 import type { DiscoveryOutcome, UnifiedPushOutcome, UnifiedPushPath } from './unifiedpush-notifier';
 
@@ -20,7 +20,7 @@ export class UnifiedPushHttp {
   ) {}
 
   /** 200 with the discovery answer, 404 forged, 410 (seed: 404) no longer registered. */
-  discovery(reply: FastifyReply, path: UnifiedPushPath, outcome: DiscoveryOutcome): FastifyReply {
+  discovery<R extends PushReply>(reply: R, path: UnifiedPushPath, outcome: DiscoveryOutcome): R {
     switch (outcome.kind) {
       case 'unknown':
         return sendPushError(reply, 404, Errno.INVALID_TOKEN, 'unknown endpoint');
@@ -29,23 +29,20 @@ export class UnifiedPushHttp {
           ? sendPushError(reply, 404, Errno.INVALID_TOKEN, 'nobody registered that endpoint')
           : sendPushError(reply, 410, Errno.GONE, 'endpoint unregistered');
       case 'found':
-        return reply.code(200).type('application/json').send(DISCOVERY);
+        reply.code(200).type('application/json').send(DISCOVERY);
+        return reply;
     }
   }
 
   /** The answer to a push, counted by path and status (and, refused, by reason). */
-  push(reply: FastifyReply, path: UnifiedPushPath, outcome: UnifiedPushOutcome): FastifyReply {
-    const r = this.answer(reply, path, outcome);
+  push<R extends PushReply>(reply: R, path: UnifiedPushPath, outcome: UnifiedPushOutcome): R {
+    this.answer(reply, path, outcome);
     if (outcome.kind !== 'accepted') countRejection('unifiedpush', reasonOf(outcome));
-    metrics.unifiedpushPushes.inc({ path, status: String(r.statusCode) });
-    return r;
+    metrics.unifiedpushPushes.inc({ path, status: String(reply.statusCode) });
+    return reply;
   }
 
-  private answer(
-    reply: FastifyReply,
-    path: UnifiedPushPath,
-    outcome: UnifiedPushOutcome,
-  ): FastifyReply {
+  private answer(reply: PushReply, path: UnifiedPushPath, outcome: UnifiedPushOutcome): PushReply {
     switch (outcome.kind) {
       case 'unknown':
         return sendPushError(reply, 404, Errno.INVALID_TOKEN, 'unknown endpoint');

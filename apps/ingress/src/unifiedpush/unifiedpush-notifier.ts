@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { ChannelRepository } from '@herald/storage';
 import { EndpointClaims, EndpointTokenCodec } from '@herald/tokens';
@@ -8,6 +7,7 @@ import { pushHeaderValues } from '../webpush/push-request';
 import { WebPushNotifier } from '../webpush/webpush-notifier';
 import { VapidGate } from '../webpush/vapid-gate';
 import { RateLimits } from '../http/rate-limits';
+import type { PushRequest } from '../http/push-http';
 
 /** Which URL the push came in on: `/up/<token>` or the seed's `/push/id/<id>`. */
 export type UnifiedPushPath = 'up' | 'seed';
@@ -62,11 +62,7 @@ export class UnifiedPushNotifier {
   }
 
   /** `POST <endpoint>`. */
-  async push(
-    path: UnifiedPushPath,
-    token: string,
-    req: FastifyRequest,
-  ): Promise<UnifiedPushOutcome> {
+  async push(path: UnifiedPushPath, token: string, req: PushRequest): Promise<UnifiedPushOutcome> {
     const claims = this.claimsOf(path, token);
     if (!claims) return { kind: 'unknown' };
 

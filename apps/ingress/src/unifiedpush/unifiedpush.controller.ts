@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PUSH_PATHS } from '@herald/tokens';
 import { PushExceptionFilter } from '../http/push-exception.filter';
+import type { PushReply, PushRequest } from '../http/push-http';
 import { UnifiedPushHttp } from './unifiedpush-http';
 import { UnifiedPushNotifier } from './unifiedpush-notifier';
 
@@ -20,16 +20,12 @@ export class UnifiedPushController {
   ) {}
 
   @Get(':token')
-  async discover(@Param('token') token: string, @Res() reply: FastifyReply) {
+  async discover(@Param('token') token: string, @Res() reply: PushReply) {
     return this.http.discovery(reply, 'up', await this.up.discover('up', token));
   }
 
   @Post(':token')
-  async push(
-    @Param('token') token: string,
-    @Req() req: FastifyRequest,
-    @Res() reply: FastifyReply,
-  ) {
+  async push(@Param('token') token: string, @Req() req: PushRequest, @Res() reply: PushReply) {
     return this.http.push(reply, 'up', await this.up.push('up', token, req));
   }
 }

@@ -1,13 +1,13 @@
-import type { FastifyRequest } from 'fastify';
 import type { PushHeaderValues } from '@herald/webpush';
+import type { PushRequest } from '../http/push-http';
 
 /** One request header as a string (the first, if repeated). */
-export function header(req: FastifyRequest, name: string): string | undefined {
+export function header(req: PushRequest, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
 
-export function pushHeaderValues(req: FastifyRequest): PushHeaderValues {
+export function pushHeaderValues(req: PushRequest): PushHeaderValues {
   return {
     ttl: header(req, 'ttl'),
     topic: header(req, 'topic'),
@@ -19,7 +19,7 @@ export function pushHeaderValues(req: FastifyRequest): PushHeaderValues {
 }
 
 /** `Prefer: respond-async` (RFC 7240), among other preferences. */
-export function prefersAsync(req: FastifyRequest): boolean {
+export function prefersAsync(req: PushRequest): boolean {
   const v = header(req, 'prefer');
   return !!v && v.split(',').some((p) => p.split(';')[0].trim().toLowerCase() === 'respond-async');
 }

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { metrics } from '@herald/observability';
 import { EndpointClaims } from '@herald/tokens';
@@ -10,6 +9,7 @@ import {
   Errno,
 } from '@herald/webpush';
 import { sendPushError } from '../http/push-error';
+import type { PushReply, PushRequest } from '../http/push-http';
 import { header } from './push-request';
 
 export type VapidOutcome = { ok: true; senderKey: Buffer | null } | { ok: false; reason: string };
@@ -28,7 +28,7 @@ export class VapidGate {
   }
 
   /** The SHA-256 of the sender's key (null when the push carried no VAPID), or why it fails. */
-  async check(req: FastifyRequest, claims: EndpointClaims): Promise<VapidOutcome> {
+  async check(req: PushRequest, claims: EndpointClaims): Promise<VapidOutcome> {
     const creds = parseVapidAuthorization(header(req, 'authorization'), header(req, 'crypto-key'));
     if (creds === 'malformed') return { ok: false, reason: 'malformed' };
     let senderKey: Buffer | null = null;
@@ -46,7 +46,7 @@ export class VapidGate {
   }
 
   /** 401 with the reason, counted. */
-  refuse(reply: FastifyReply, reason: string): FastifyReply {
+  refuse<R extends PushReply>(reply: R, reason: string): R {
     metrics.vapidFailures.inc({ reason });
     const message =
       reason === 'missing'

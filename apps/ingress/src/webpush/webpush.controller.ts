@@ -1,11 +1,11 @@
 import { Controller, Inject, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { countRejection } from '@herald/observability';
 import { EndpointKind, EndpointTokenCodec, PUSH_PATHS } from '@herald/tokens';
 import { parsePushHeaders, ReceiptIdCodec } from '@herald/webpush';
 import { Errno, sendFull, sendPushError } from '../http/push-error';
 import { PushExceptionFilter } from '../http/push-exception.filter';
+import type { PushReply, PushRequest } from '../http/push-http';
 import { header, prefersAsync, pushHeaderValues, receiptIdOf } from './push-request';
 import { RateLimits, sendRateLimited } from '../http/rate-limits';
 import { WebPushNotifier } from './webpush-notifier';
@@ -30,21 +30,21 @@ export class WebPushController {
   ) {}
 
   @Post(`${PUSH_PATHS.webpushV1}/:token`)
-  v1(@Param('token') token: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  v1(@Param('token') token: string, @Req() req: PushRequest, @Res() reply: PushReply) {
     return this.push('webpush', token, req, reply);
   }
 
   @Post(`${PUSH_PATHS.webpushV2}/:token`)
-  v2(@Param('token') token: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  v2(@Param('token') token: string, @Req() req: PushRequest, @Res() reply: PushReply) {
     return this.push('webpush-v2', token, req, reply);
   }
 
   private async push(
     kind: EndpointKind,
     token: string,
-    req: FastifyRequest,
-    reply: FastifyReply,
-  ): Promise<FastifyReply> {
+    req: PushRequest,
+    reply: PushReply,
+  ): Promise<PushReply> {
     const claims = this.tokens.decode(token);
     if (!claims || claims.kind !== kind) {
       countRejection('webpush', 'invalid_token');
