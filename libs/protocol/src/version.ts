@@ -19,6 +19,9 @@ export function parseVersion(value: unknown): string | null {
     return null;
   }
   if (!DIGITS.test(text)) return null;
+  // Up to 18 digits is always ≤ MAX_VERSION (19 digits): canonical unless it has a leading zero.
+  // Only the rest (a 19-digit run, or leading zeros) takes the BigInt round trip.
+  if (text.length < 19 && (text.length === 1 || text.charCodeAt(0) !== 48)) return text;
   const big = BigInt(text);
   return big <= MAX_VERSION ? big.toString() : null;
 }

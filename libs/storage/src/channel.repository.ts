@@ -59,10 +59,13 @@ export class ChannelRepository {
       [channelID, maxChannels, this.idleMs],
     );
     if (added === AddChannelStatus.ADDED) {
-      await Promise.all([
-        this.replication.confirm(keys.user(uaid)),
-        this.replication.confirm(keys.channelOwners(channelID)),
-      ]);
+      // Without REDIS_WAIT_REPLICAS there is nothing to wait for: no promises kept across a turn.
+      if (this.replication.enabled) {
+        await Promise.all([
+          this.replication.confirm(keys.user(uaid)),
+          this.replication.confirm(keys.channelOwners(channelID)),
+        ]);
+      }
       return 'ok';
     }
     await this.release(uaid, channelID);

@@ -19,6 +19,7 @@ const SCRIPT_KEYS: Record<keyof typeof scripts, number> = {
   READ_PENDING: 2,
   ADD_CHANNEL: 2,
   TOUCH_USER: 2,
+  CREATE_USER: 1,
   CLAIM_CHANNEL: 1,
   RELEASE_CHANNEL: 1,
   DELETE_IF_EQUAL: 1,

@@ -123,12 +123,11 @@ export class UserRepository {
     };
   }
 
-  /** Writes a new user's hash, with its idle expiry, in one transaction. */
+  /** Writes a new user's hash, with its idle expiry, in one atomic step. */
   async create(uaid: string, fields: Record<string, string | number>): Promise<void> {
-    const user = keys.user(uaid);
-    const create = this.redis.command.multi().hset(user, fields);
-    if (this.idleMs > 0) create.pexpire(user, this.idleMs);
-    await create.exec();
+    const args: Array<string | number> = [Math.max(0, this.idleMs)];
+    for (const name in fields) args.push(name, fields[name]);
+    await runScript(this.redis.command, 'CREATE_USER', [keys.user(uaid)], args);
   }
 
   /**

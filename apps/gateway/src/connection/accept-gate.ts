@@ -110,8 +110,12 @@ export class AcceptGate {
       }
     }
     this.pending.add(socket);
-    socket.once('close', this.onClose);
-    socket.once('timeout', this.onTimeout);
+    // on(), not once(): once() wraps the listener in a closure and a state object per socket, and
+    // the 'close' one lives as long as the connection. Each handler runs once anyway ('close' is
+    // emitted once; the timeout listener is removed when the socket settles, and its handler
+    // does nothing for a socket no longer pending).
+    socket.on('close', this.onClose);
+    socket.on('timeout', this.onTimeout);
     socket.setTimeout(timeout);
   }
 }

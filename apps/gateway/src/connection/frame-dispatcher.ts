@@ -102,7 +102,9 @@ export class FrameDispatcher {
         conn.ws.resume();
       }
       try {
-        await this.handle(conn, text);
+        // Only frames with I/O return a promise: the others cost no await (nor its microtasks).
+        const io = this.handle(conn, text);
+        if (io) await io;
       } catch (err) {
         this.log.error({ err: (err as Error).message }, 'frame handling failed');
         this.registry.close(conn, CloseCode.INTERNAL_ERROR, 'internal error');
@@ -160,7 +162,8 @@ export class FrameDispatcher {
     conn.inboxBytes = 0;
   }
 
-  private async handle(conn: Connection, text: string): Promise<void> {
+  /** Carries out one frame: a promise when it does I/O (the next frame waits for it). */
+  private handle(conn: Connection, text: string): Promise<void> | undefined {
     const frame = this.parse(conn, text);
     if (!frame) return;
     const s = step(conn, frame, Date.now(), this.limits);
@@ -186,7 +189,8 @@ export class FrameDispatcher {
         metrics.webpushNacks.inc({ code: s.code === null ? 'none' : String(s.code) });
         return;
       case 'broadcast-subscribe':
-        return this.broadcasts.subscribeReply(conn, s.broadcasts);
+        this.broadcasts.subscribeReply(conn, s.broadcasts);
+        return;
       case 'nothing':
         return;
     }

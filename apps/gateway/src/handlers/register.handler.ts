@@ -32,15 +32,18 @@ export class RegisterHandler {
       this.registry.send(conn, registerReply(channelID, 429, undefined, 'too many registrations'));
       return;
     }
+    // No closure per register: it would live across the Redis round trip (and be promoted).
+    const dialect = conn.speaks.dialect;
     const protocol = conn.speaks;
-    const failure = (status: number, reason: string) =>
-      protocol.dialect.registerFailure(channelID, status, reason);
     const uaid = conn.uaid as string;
     // Web Push: an application server key binds the endpoint to it; a bad key is refused first.
     const endpoint = protocol.endpoint(uaid, channelID, key, unifiedpush);
     if (endpoint === null) {
       metrics.registrations.inc({ status: '400' });
-      this.registry.send(conn, failure(400, 'key must be a P-256 public key in base64url'));
+      this.registry.send(
+        conn,
+        dialect.registerFailure(channelID, 400, 'key must be a P-256 public key in base64url'),
+      );
       return;
     }
     let status: number;
@@ -58,11 +61,19 @@ export class RegisterHandler {
           break;
         case 'conflict':
           status = 409;
-          reply = failure(409, 'channelID is registered by another UAID');
+          reply = dialect.registerFailure(
+            channelID,
+            409,
+            'channelID is registered by another UAID',
+          );
           break;
         case 'limit':
           status = 413;
-          reply = failure(413, `at most ${this.config.MAX_CHANNELS_PER_UAID} channels per UAID`);
+          reply = dialect.registerFailure(
+            channelID,
+            413,
+            `at most ${this.config.MAX_CHANNELS_PER_UAID} channels per UAID`,
+          );
           break;
         case 'unknown-user':
           // The server lost this UAID: reconnecting gets a new one, and the client re-registers.
@@ -71,14 +82,14 @@ export class RegisterHandler {
             conn,
             CloseCode.TRY_AGAIN_LATER,
             'UAID lost, reconnect',
-            failure(410, 'UAID unknown'),
+            dialect.registerFailure(channelID, 410, 'UAID unknown'),
           );
           return;
       }
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'register failed');
       status = 500;
-      reply = failure(500, 'internal error');
+      reply = dialect.registerFailure(channelID, 500, 'internal error');
     }
     metrics.registrations.inc({ status: String(status) });
     this.registry.send(conn, reply);

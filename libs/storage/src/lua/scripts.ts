@@ -143,7 +143,7 @@ return {6, o[1], o[2] or '', o[3] or ''}
  * a version that arrived meanwhile survives. KEYS: channels. ARGV: chid, version, ...
  * Returns {acked count, pending count after}.
  */
-export const ACK = `${NEWER}${PENDING}
+export const ACK = `${NEWER}
 local n = 0
 for i = 1, #ARGV, 2 do
   local c, v = ARGV[i], ARGV[i + 1]
@@ -153,7 +153,12 @@ for i = 1, #ARGV, 2 do
     n = n + 1
   end
 end
-return {n, #pending(KEYS[1]) / 2}
+-- Counted over the values only, with no table built: the same count pending() would give.
+local left = 0
+for _, v in ipairs(redis.call('HVALS', KEYS[1])) do
+  if v ~= '' and string.byte(v, 1) ~= 43 then left = left + 1 end
+end
+return {n, left}
 `;
 
 /** KEYS: user, channels. Returns {node, epoch, pending}. */
@@ -173,6 +178,17 @@ if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then
   redis.call('HSET', KEYS[2], ARGV[1], '')
 end
 touch(ARGV[3], KEYS[1], KEYS[2])
+return 1
+`;
+
+/**
+ * A new user's hash and its idle expiry, atomically (what MULTI/HSET/PEXPIRE/EXEC did, in one
+ * command: an ioredis transaction builds a pipeline object per call). KEYS: user. ARGV: idle
+ * expiry ms (0: none), field, value, ...
+ */
+export const CREATE_USER = `
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+if tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return 1
 `;
 
