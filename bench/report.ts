@@ -85,28 +85,10 @@ export function rows(r: BenchResults): Row[] {
       });
     }
   }
-  if (r.throughput) out.push(...throughputRows(r.throughput));
-  const wp = r.throughput?.heraldWebPush;
-  if (wp) {
-    out.push({
-      metric: `Web Push: max sustained POSTs/s delivered (${wp.clients.toLocaleString('en')} clients), CPU per notification at that rate`,
-      herald: `${wp.maxSustainedPerSec.toLocaleString('en')}/s; ${cpuText(atMax(wp))}`,
-      baseline: r.throughput?.socketio
-        ? `Socket.IO peer ${perSec(r.throughput.socketio)} (×${r.throughput.socketio.maxSustainedPerSec ? (wp.maxSustainedPerSec / r.throughput.socketio.maxSustainedPerSec).toFixed(2) : 'n/a'})`
-        : '',
-      target: '',
-      verdict: '',
-    });
-    out.push({
-      metric: `Web Push latency at 50 % of max (${wp.atHalf?.offeredPerSec ?? '-'}/s)`,
-      herald: wp.atHalf
-        ? `p50 ${wp.atHalf.latency.p50Ms} / p99 ${wp.atHalf.latency.p99Ms} / p99.9 ${wp.atHalf.latency.p999Ms} ms`
-        : 'n/a',
-      baseline: '',
-      target: '',
-      verdict: '',
-    });
-  }
+  const t = r.throughput;
+  // `--legs webpush` alone: no PUT pipeline to tabulate.
+  if (t && (t.herald ?? t.socketio ?? t.heraldFloor ?? t.forwarder)) out.push(...throughputRows(t));
+  if (r.throughput?.heraldWebPush) out.push(...webPushRows(r.throughput));
   const rep = r.throughput?.heraldReplicated;
   if (rep && r.throughput) {
     const plain = r.throughput.herald;
@@ -271,14 +253,110 @@ const latText = (s: StepFigures | null | undefined): string =>
 const perSec = (p: PipelineResult | undefined): string =>
   p ? `${p.maxSustainedPerSec.toLocaleString('en')}/s` : 'not run';
 
+const ratio = (a: PipelineResult | undefined, b: PipelineResult | undefined): string =>
+  a && b && b.maxSustainedPerSec > 0
+    ? `×${(a.maxSustainedPerSec / b.maxSustainedPerSec).toFixed(2)}`
+    : '×n/a';
+
+/** CPU per delivered notification (µs of one core) of each measured process in a step. */
+export function cpuPerProcess(s: StepFigures): Record<string, number> {
+  const rate = s.deliveredPerSec || 1;
+  return Object.fromEntries(
+    Object.entries(s.cpu).map(([name, cores]) => [name, Math.round((cores / rate) * 1e6)]),
+  );
+}
+
+const cpuByProcessText = (s: StepFigures | undefined): string =>
+  s
+    ? `at ${s.deliveredPerSec.toLocaleString('en')}/s: ` +
+      Object.entries(cpuPerProcess(s))
+        .map(([k, us]) => `${k} ${us}`)
+        .join(', ') +
+      ' µs'
+    : 'n/a';
+
+/**
+ * Web Push POST → decrypted at the client (each message encrypted for its subscription's keys,
+ * decrypted and its plaintext checked), beside SimplePush PUT → receive from the same cluster.
+ */
+function webPushRows(t: ThroughputResult): Row[] {
+  const wp = t.heraldWebPush;
+  if (!wp) return [];
+  const sp = t.herald;
+  const all = [...wp.steps, wp.atHalf, wp.atNinety].filter((s): s is StepFigures => !!s);
+  let failed = 0;
+  let decrypted = 0;
+  const causes: Record<string, number> = {};
+  for (const s of all) {
+    decrypted += s.webPush?.decrypted ?? 0;
+    for (const [k, n] of Object.entries(s.webPush?.openFailures ?? {})) {
+      failed += n;
+      causes[k] = (causes[k] ?? 0) + n;
+    }
+  }
+  const max = atMax(wp);
+  const loadSide = (s: StepFigures | undefined): string => {
+    if (!s) return 'n/a';
+    const c = cpuPerProcess(s);
+    const sum = (prefix: string) =>
+      Object.entries(c)
+        .filter(([k]) => k.startsWith(prefix))
+        .reduce((a, [, us]) => a + us, 0);
+    return `clients ${sum('clients-')} µs, putters ${sum('putter-')} µs per notification`;
+  };
+  return [
+    {
+      metric: `Web Push POST → decrypted at the client: max sustained/s (${wp.clients.toLocaleString('en')} clients, aes128gcm for each subscription's own keys, every message decrypted and its plaintext checked)`,
+      herald: `${perSec(wp)} (${ratio(wp, sp)} SimplePush)`,
+      baseline: `SimplePush PUT → receive → ack ${perSec(sp)}`,
+      target: '',
+      verdict: '',
+    },
+    {
+      metric: 'Web Push POST → decrypted: latency at 50 % of max',
+      herald: latText(wp.atHalf),
+      baseline: `SimplePush ${latText(sp?.atHalf)}`,
+      target: '',
+      verdict: '',
+    },
+    {
+      metric: 'Web Push POST → decrypted: latency at 90 % of max',
+      herald: latText(wp.atNinety),
+      baseline: `SimplePush ${latText(sp?.atNinety)}`,
+      target: '',
+      verdict: '',
+    },
+    {
+      metric:
+        'Web Push CPU per delivered notification at max sustained, per process (µs of one core)',
+      herald: cpuByProcessText(max),
+      baseline: `SimplePush ${sp ? cpuByProcessText(atMax(sp)) : 'not run'}`,
+      target: '',
+      verdict: '',
+    },
+    {
+      metric:
+        'Web Push decrypt failures (messages received but not decrypted or wrong plaintext), and the crypto on the load side',
+      herald:
+        `${failed} of ${(decrypted + failed).toLocaleString('en')}` +
+        (failed
+          ? ` (${Object.entries(causes)
+              .map(([k, n]) => `${k} ${n}`)
+              .join(', ')})`
+          : '') +
+        `; decrypt + check ${max?.webPush?.decryptUsPerMessage ?? '-'} µs CPU per message in the clients; load side ${loadSide(max)}; ` +
+        `putters encrypted each message beforehand (${max?.webPush?.encryptUsPerMessage ?? '-'} µs each, outside the timed steps)`,
+      baseline: `SimplePush load side ${loadSide(sp ? atMax(sp) : undefined)}`,
+      target: '0 failures',
+      verdict: verdict(failed === 0 && decrypted > 0),
+    },
+  ];
+}
+
 /** Herald against the Socket.IO peer, its own floor and the forwarder, from one run. */
 function throughputRows(t: ThroughputResult): Row[] {
   const out: Row[] = [];
   const { herald, socketio, heraldFloor: floor, forwarder } = t;
-  const ratio = (a: PipelineResult | undefined, b: PipelineResult | undefined): string =>
-    a && b && b.maxSustainedPerSec > 0
-      ? `×${(a.maxSustainedPerSec / b.maxSustainedPerSec).toFixed(2)}`
-      : '×n/a';
   const clients = (herald ?? socketio ?? floor ?? forwarder)?.clients ?? 0;
   out.push({
     metric: `Max sustained notifications/s (PUT → receive → ack, ${clients.toLocaleString('en')} clients; same putter, 64 requests in flight)`,

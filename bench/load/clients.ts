@@ -9,12 +9,23 @@ import type {
   ParentCommand,
   ReconnectPolicy,
 } from './protocol';
+import {
+  BenchSubscription,
+  newSecret,
+  open as openMessage,
+  OpenFailure,
+  subscriptionOf,
+  SubscriptionSecret,
+} from './webpush-message';
 
 /**
  * A load-generator process holding many WebSocket clients (≤ ~19k: the per-process descriptor
  * cap). Each socket binds its own loopback source address (127.<proc>.x.y) so the ephemeral port
  * range is never exhausted. SimplePush clients ack every notification and record its latency from
- * the version, which the PUT generator set to its send time in microseconds.
+ * the version, which the PUT generator set to its send time in microseconds. Web Push clients hold
+ * a key pair and auth secret per subscription, decrypt every message and check its plaintext
+ * before counting it; they report which message arrived when, and the orchestrator joins that
+ * with the putters' POST times.
  */
 const procIndex = Number(process.argv[2] ?? 0);
 
@@ -40,6 +51,11 @@ let received = 0;
 let latencies: number[] = [];
 let statsSinceUs = 0;
 const versionOwner = new Map<string, Client>();
+/** Web Push: each subscription's private half, by channelID. */
+const secrets = new Map<string, SubscriptionSecret>();
+let arrivals: number[] = [];
+let openFailures: Partial<Record<OpenFailure, number>> = {};
+let openUs = 0;
 let awaiting: {
   expected: Map<string, string>;
   left: number;
@@ -61,17 +77,34 @@ function localAddress(i: number): string {
   return `127.${10 + procIndex}.${1 + Math.floor(i / 200)}.${1 + (i % 200)}`;
 }
 
-/** Web Push: one message per frame; its body is the send time (µs) as text. */
+/**
+ * Web Push: one message per frame, counted once decrypted and its plaintext checked; acked 100,
+ * or 101 (decryption error) when it fails.
+ */
 function onWebPush(c: Client, frame: { channelID: string; version: string; data?: string }): void {
+  // CPU, not wall time: on a saturated box the process is often descheduled mid-decrypt.
+  const cpu0 = process.cpuUsage();
+  const secret = secrets.get(frame.channelID);
+  const id = secret ? openMessage(secret, frame.channelID, frame.data) : 'decrypt';
   const now = nowUs();
-  received++;
-  const sent = frame.data ? Number(Buffer.from(frame.data, 'base64url').toString()) : 0;
-  if (sent >= statsSinceUs && sent > 1e15) latencies.push(now - sent);
+  const cpu = process.cpuUsage(cpu0);
+  openUs += cpu.user + cpu.system;
+  if (typeof id === 'string') openFailures[id] = (openFailures[id] ?? 0) + 1;
+  else {
+    received++;
+    arrivals.push(id.putter, id.seq, now);
+  }
   if (ackEnabled && c.ws && c.ws.readyState === WebSocket.OPEN) {
     c.ws.send(
       JSON.stringify({
         messageType: 'ack',
-        updates: [{ channelID: frame.channelID, version: frame.version, code: 100 }],
+        updates: [
+          {
+            channelID: frame.channelID,
+            version: frame.version,
+            code: typeof id === 'string' ? 101 : 100,
+          },
+        ],
       }),
     );
   }
@@ -197,6 +230,7 @@ function open(
         case 'register':
           if (c.onRegister) return c.onRegister(frame);
           if (frame.status !== 200) return settle(`register ${String(frame.status)}`);
+          if (mode === 'webpush') secrets.set(frame.channelID as string, newSecret());
           endpoints?.push([c.urlIndex, frame.channelID as string, frame.pushEndpoint as string]);
           if (--pendingRegs === 0) settle(null);
           return;
@@ -324,7 +358,21 @@ async function connect(cmd: ConnectCommand): Promise<void> {
   const clientsAdded: Client[] = [];
   await Promise.all(Array.from({ length: Math.min(cmd.concurrency, cmd.count) }, worker));
   clients.push(...clientsAdded);
-  reply({ kind: 'connected', connected, failed, endpoints: endpoints ?? [], ms: Date.now() - t0 });
+  const subscriptions: BenchSubscription[] | undefined =
+    cmd.mode === 'webpush' && endpoints
+      ? endpoints.flatMap(([, chid, endpoint]) => {
+          const secret = secrets.get(chid);
+          return secret ? [subscriptionOf(chid, endpoint, secret)] : [];
+        })
+      : undefined;
+  reply({
+    kind: 'connected',
+    connected,
+    failed,
+    endpoints: endpoints ?? [],
+    subscriptions,
+    ms: Date.now() - t0,
+  });
 }
 
 let revived: Client[] = [];
@@ -389,6 +437,9 @@ process.on('message', (m: ParentCommand) => {
     case 'reset':
       received = 0;
       latencies = [];
+      arrivals = [];
+      openFailures = {};
+      openUs = 0;
       reply({ kind: 'ok' });
       return;
     case 'stats': {
@@ -398,9 +449,13 @@ process.on('message', (m: ParentCommand) => {
         received,
         latenciesUs: latencies,
         closed: clients.filter((c) => c.closed).length,
+        ...(secrets.size ? { arrivals, openFailures, openUs: Math.round(openUs) } : {}),
       };
       received = 0;
       latencies = [];
+      arrivals = [];
+      openFailures = {};
+      openUs = 0;
       reply(out);
       return;
     }

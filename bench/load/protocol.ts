@@ -1,3 +1,5 @@
+import type { BenchSubscription, OpenFailure } from './webpush-message';
+
 /** Messages between the bench orchestrator and its load-generator child processes (IPC). */
 
 export type ClientMode = 'simplepush' | 'webpush' | 'raw' | 'socketio';
@@ -36,15 +38,27 @@ export type ParentCommand =
   | { cmd: 'count-closed' }
   | { cmd: 'set-ack'; ack: boolean }
   | { cmd: 'close' }
-  /** PUT generator: the endpoints it may target (a disjoint share, so versions never go stale). */
-  | { cmd: 'endpoints'; urls: string[] }
+  /**
+   * PUT generator: the endpoints it may target (a disjoint share, so versions never go stale), and
+   * for Web Push the subscriptions (keys) behind them, one per URL in the same order.
+   */
+  | { cmd: 'endpoints'; urls: string[]; subscriptions?: BenchSubscription[] }
+  /**
+   * Web Push putter: encrypt `count` messages up front, each for a random subscription of its
+   * share with the next sequence number; the next `run` POSTs them in order (ECDH per message is
+   * too costly to do inside a timed step on a shared 2-core box).
+   */
+  | { cmd: 'prepare'; count: number }
   /** PUT generator: `rate` requests/s at random endpoints for `durationMs`. */
   | {
       cmd: 'run';
       rate: number;
       durationMs: number;
       maxInFlight: number;
-      /** 'webpush': POST with TTL and an aes128gcm body carrying the send time. */
+      /**
+       * 'webpush': POST with TTL of the messages made by `prepare` (aes128gcm, carrying the
+       * sequence number); the run reports each one's POST time by sequence (RunResult.sends).
+       */
       kind?: 'simplepush' | 'webpush';
     }
   /** PUT generator: one request to each endpoint, `concurrency` at a time. */
@@ -76,14 +90,24 @@ export interface ConnectResult {
   failed: number;
   /** [url index, channelID, pushEndpoint] */
   endpoints: Array<[number, string, string]>;
+  /** Web Push (with wantEndpoints): each subscription's public keys, for the putter. */
+  subscriptions?: BenchSubscription[];
   ms: number;
 }
 
 export interface StatsResult {
   kind: 'stats';
+  /** SimplePush: notifications received; Web Push: messages decrypted and checked. */
   received: number;
+  /** SimplePush only: Web Push latencies are joined by the orchestrator from `arrivals`. */
   latenciesUs: number[];
   closed: number;
+  /** Web Push, flat: [putter, seq, µs when decrypted and checked] per message. */
+  arrivals?: number[];
+  /** Web Push messages not counted as delivered, by cause (must stay empty). */
+  openFailures?: Partial<Record<OpenFailure, number>>;
+  /** Web Push: CPU time (µs) spent in decrypt + check. */
+  openUs?: number;
 }
 
 export interface AwaitResult {
@@ -123,6 +147,23 @@ export interface RunResult {
   elapsedMs: number;
   /** PUT request → response time (µs), sampled. */
   responseUs: number[];
+  /** Web Push: POST time (µs since the epoch) of sequence firstSeq + i, for each message sent. */
+  sends?: SendLog;
+}
+
+/** One putter's POST times by sequence number, for joining with the clients' arrivals. */
+export interface SendLog {
+  putter: number;
+  firstSeq: number;
+  sentUs: number[];
+}
+
+export interface PreparedResult {
+  kind: 'prepared';
+  count: number;
+  ms: number;
+  /** Mean wall time per message encrypted (web-push `encrypt`: ECDH, HKDF, AES-GCM). */
+  encryptUs: number;
 }
 
 export interface PutAllResult {
@@ -135,6 +176,7 @@ export interface PutAllResult {
 
 export type ChildReply =
   | RunResult
+  | PreparedResult
   | PutAllResult
   | ConnectResult
   | AddChannelsResult

@@ -1,7 +1,7 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@herald/managed-redis';
-import type { ClientMode, RunResult } from '../load/protocol';
+import type { ClientMode, PreparedResult, RunResult, SendLog } from '../load/protocol';
 import { BaselineCluster, startHeraldFloor, startSocketIoPeer } from '../support/baseline-clusters';
 import { ClientFleet } from '../support/client-fleet';
 import { startCluster } from '../support/cluster';
@@ -9,6 +9,7 @@ import { forkLoad, LoadProcess, stopAll } from '../support/fleet';
 import { cpuSecondsOf, machineJiffies } from '../support/machine';
 import { spawnNode } from '../support/processes';
 import { LatencySummary, nowUs, sleep, summarise } from '../support/stats';
+import { webPushLatencies } from '../support/webpush-latency';
 
 export interface StepFigures {
   offeredPerSec: number;
@@ -23,6 +24,21 @@ export interface StepFigures {
   /** CPU seconds per second of each measured server process during the step. */
   cpu: Record<string, number>;
   sustained: boolean;
+  /** Web Push steps: latency is POST → decrypted and checked at the client. */
+  webPush?: WebPushStepFigures;
+}
+
+export interface WebPushStepFigures {
+  /** Messages decrypted and checked (the step's `deliveredPerSec` counts these). */
+  decrypted: number;
+  /** Messages encrypted by the putters before the step (outside its CPU window). */
+  preEncrypted: number;
+  /** Mean wall time per message encrypted (web-push `encrypt`), on the putters. */
+  encryptUsPerMessage: number;
+  /** Messages received but not counted: decrypt failed, wrong plaintext, no data (must be 0). */
+  openFailures: Record<string, number>;
+  /** Mean decrypt + check CPU per message in the client processes (µs of one core). */
+  decryptUsPerMessage: number;
 }
 
 export interface PipelineResult {
@@ -44,7 +60,10 @@ export interface ThroughputResult {
   /** The peer users compare with: Socket.IO 4, Redis adapter, 2 nodes, emitter ingress, no acks. */
   socketio?: PipelineResult;
   herald?: PipelineResult;
-  /** The same cluster, Web Push POSTs (TTL 60, 8-byte-ish aes128gcm body) instead of PUTs. */
+  /**
+   * The same cluster, Web Push POSTs (TTL 60, aes128gcm for each subscription's own keys) instead
+   * of PUTs; a message counts once the client has decrypted it and checked its plaintext.
+   */
   heraldWebPush?: PipelineResult;
   /** Herald on a Redis with a replica and REDIS_WAIT_REPLICAS=1: every PUT waits for it. */
   heraldReplicated?: PipelineResult;
@@ -77,6 +96,17 @@ async function step(
   watched: Watched[],
   kind: 'simplepush' | 'webpush',
 ): Promise<StepFigures> {
+  // Web Push: the step's messages are encrypted before it starts, each with its own sequence
+  // number (ECDH per message would otherwise load the putters inside the timed window).
+  let prepared: PreparedResult[] = [];
+  if (kind === 'webpush') {
+    const count = Math.floor((ms * (rate / putters.length)) / 1000);
+    prepared = await Promise.all(
+      putters.map((p) => p.ask<PreparedResult>({ cmd: 'prepare', count })),
+    );
+    const bad = prepared.find((r) => r.kind !== 'prepared');
+    if (bad) throw new Error(`putter: ${JSON.stringify(bad)}`);
+  }
   const since = nowUs();
   await fleet.stats(since); // resets counters; samples only versions sent from now on
   const load = [
@@ -115,8 +145,13 @@ async function step(
   for (const r of runs)
     for (const [code, n] of Object.entries(r.statuses)) if (!code.startsWith('2')) non2xx += n;
   const offered = Math.round((rate * ms) / 1000);
-  const latency = summarise(s.latenciesUs);
+  const sends = runs.map((r) => r.sends).filter((l): l is SendLog => !!l);
+  const latency = summarise(
+    kind === 'webpush' ? webPushLatencies(s.arrivals, sends) : s.latenciesUs,
+  );
   const ratio = Math.round((s.received / offered) * 1000) / 1000;
+  const preEncrypted = prepared.reduce((a, r) => a + r.count, 0);
+  const opened = s.received + Object.values(s.openFailures).reduce((a, n) => a + (n ?? 0), 0);
   return {
     offeredPerSec: rate,
     sent,
@@ -128,6 +163,19 @@ async function step(
     putResponse: summarise(runs.flatMap((r) => r.responseUs)),
     cpu,
     sustained: ratio >= 0.95 && latency.p99Ms < P99_LIMIT_MS,
+    ...(kind === 'webpush'
+      ? {
+          webPush: {
+            decrypted: s.received,
+            preEncrypted,
+            encryptUsPerMessage: preEncrypted
+              ? Math.round(prepared.reduce((a, r) => a + r.encryptUs * r.count, 0) / preEncrypted)
+              : 0,
+            openFailures: s.openFailures as Record<string, number>,
+            decryptUsPerMessage: opened ? Math.round(s.openUs / opened) : 0,
+          },
+        }
+      : {}),
   };
 }
 
@@ -161,9 +209,18 @@ async function measurePipeline(
   const putters = forkLoad('putter', o.putters);
   try {
     const endpoints = fleet.allEndpoints().map((e) => e[2]);
+    // Web Push: the application server encrypts for each subscription's keys.
+    const subs = kind === 'webpush' ? fleet.subscriptions : undefined;
+    if (subs && subs.length !== endpoints.length)
+      throw new Error(`${label}: ${subs.length} subscriptions for ${endpoints.length} endpoints`);
+    const share = <T>(list: T[], i: number) => list.filter((_, k) => k % putters.length === i);
     await Promise.all(
       putters.map((p, i) =>
-        p.ask({ cmd: 'endpoints', urls: endpoints.filter((_, k) => k % putters.length === i) }),
+        p.ask({
+          cmd: 'endpoints',
+          urls: subs ? share(subs, i).map((x) => x.endpoint) : share(endpoints, i),
+          subscriptions: subs && share(subs, i),
+        }),
       ),
     );
     // Warm-up: JIT, keep-alive sockets, Lua script cache.
@@ -176,7 +233,8 @@ async function measurePipeline(
         `  ${label} ${rate}/s: delivered ${f.deliveredPerSec}/s (${(f.deliveredRatio * 100).toFixed(1)} %), ` +
           `p50 ${f.latency.p50Ms} p99 ${f.latency.p99Ms} p99.9 ${f.latency.p999Ms} ms, ` +
           `PUT p50 ${f.putResponse.p50Ms} p99 ${f.putResponse.p99Ms} ms, ` +
-          `skipped ${f.skipped}, non-2xx ${f.non2xx}, cpu ${JSON.stringify(f.cpu)}`,
+          `skipped ${f.skipped}, non-2xx ${f.non2xx}, cpu ${JSON.stringify(f.cpu)}` +
+          (f.webPush ? `, web push ${JSON.stringify(f.webPush)}` : ''),
       );
       if (!f.sustained) break;
       await sleep(500);
