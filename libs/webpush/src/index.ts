@@ -1,4 +1,4 @@
-export { Errno } from './webpush-errno';
+export { Errno, errorBody } from './webpush-errno';
 export {
   URGENCIES,
   MAX_TTL_SECONDS,

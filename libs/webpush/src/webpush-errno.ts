@@ -32,3 +32,22 @@ export const Errno = {
   RATE_LIMITED: 429,
   INTERNAL: 999,
 } as const;
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  408: 'Request Timeout',
+  410: 'Gone',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** An error body in autopush's shape, {code, errno, error, message}: every Herald HTTP error. */
+export function errorBody(code: number, errno: number, message: string) {
+  return { code, errno, error: STATUS_TEXT[code] ?? 'Error', message };
+}

@@ -1,20 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import { metrics } from '@herald/observability';
-import { Errno } from '@herald/webpush';
-
-/** The statuses the seed routes answer with, in the error shape of the ingress. */
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  404: 'Not Found',
-  429: 'Too Many Requests',
-  503: 'Service Unavailable',
-};
-
-/** An error body as every Herald HTTP answer has it: {code, errno, error, message}. */
-export function seedErrorBody(code: number, errno: number, message: string) {
-  return { code, errno, error: STATUS_TEXT[code] ?? 'Error', message };
-}
+import { Errno, errorBody } from '@herald/webpush';
 
 export function sendSeedError(
   reply: FastifyReply,
@@ -26,7 +13,7 @@ export function sendSeedError(
   return reply
     .code(code)
     .type('application/json')
-    .send(seedErrorBody(code, errno, message));
+    .send(errorBody(code, errno, message));
 }
 
 /** 429 with Retry-After for an address over its registration limit, counted as by="ip". */
@@ -45,5 +32,5 @@ export function writeSeedError(
 ): void {
   if (raw.headersSent || raw.destroyed) return;
   raw.writeHead(code, { 'Content-Type': 'application/json' });
-  raw.end(JSON.stringify(seedErrorBody(code, errno, message)));
+  raw.end(JSON.stringify(errorBody(code, errno, message)));
 }

@@ -1,24 +1,8 @@
-import { Errno } from '@herald/webpush';
+import { Errno, errorBody } from '@herald/webpush';
 import type { PushReply } from './push-http';
 
 /** Error bodies in autopush's shape, {code, errno, error, message}, with Herald's one errno table. */
 export { Errno };
-
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  404: 'Not Found',
-  410: 'Gone',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
-
-export function pushErrorBody(code: number, errno: number, message: string) {
-  return { code, errno, error: STATUS_TEXT[code] ?? 'Error', message };
-}
 
 export function sendPushError<R extends PushReply>(
   reply: R,
@@ -31,7 +15,7 @@ export function sendPushError<R extends PushReply>(
   reply
     .code(code)
     .type('application/json')
-    .send(pushErrorBody(code, errno, message));
+    .send(errorBody(code, errno, message));
   return reply;
 }
 

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { HeraldConfig } from '@herald/config';
 import { metrics } from '@herald/observability';
+import { Errno, errorBody } from '@herald/webpush';
 
 /**
  * How long the ingress lets a client take. Node's defaults hold a request whose body trickles in
@@ -31,9 +32,9 @@ export function ingressTimeouts(config: HeraldConfig) {
   };
 }
 
-const STATUS: Record<string, [number, string]> = {
-  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],
-  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large'],
+const STATUS: Record<string, number> = {
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+  HPE_HEADER_OVERFLOW: 431,
 };
 
 /**
@@ -46,12 +47,13 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
     metrics.clientBudget.inc({ budget: 'ingress_request_time' });
   }
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const [code, error] = STATUS[err.code ?? ''] ?? [400, 'Bad Request'];
-  const body = JSON.stringify({ code, errno: 999, error, message: error });
+  const code = STATUS[err.code ?? ''] ?? 400;
+  const body = errorBody(code, Errno.INTERNAL, 'request not read');
+  const text = JSON.stringify(body);
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${code} ${error}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `Content-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${code} ${body.error}\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
+        `Content-Type: application/json\r\nConnection: close\r\n\r\n${text}`,
     );
   }
   socket.destroy(err);
