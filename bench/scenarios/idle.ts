@@ -3,7 +3,7 @@ import { freePort } from '@herald/managed-redis';
 import { ClientFleet } from '../support/client-fleet';
 import { startCluster } from '../support/cluster';
 import { rssOf } from '../support/machine';
-import { BenchProcess, metricHeapUsed, spawnNode } from '../support/processes';
+import { BenchProcess, MemorySample, metricHeapUsed, spawnNode } from '../support/processes';
 import { sleep } from '../support/stats';
 
 export interface IdleServerFigures {
@@ -136,6 +136,7 @@ async function measureNoGc(
     const b = await settledRssNoGc(server.pid);
     const memB = await server.memory();
     const clientsHigh = first.connected + second.connected;
+    log(`  ${server.name} (no GC) V8 spaces, committed/used MiB: ${spaceDelta(memA, memB)}`);
     log(
       `  ${server.name} (no GC): ${clientsHigh} connected, RSS ${(b.rss / 2 ** 20).toFixed(1)} MiB settled in ${b.seconds.toFixed(0)} s`,
     );
@@ -283,7 +284,7 @@ export async function runIdle(
 }
 
 /** Raw ws and a Herald gateway, each a fresh process that never sees a forced GC. */
-async function runNoGc(
+export async function runNoGc(
   low: number,
   high: number,
   log: (s: string) => void,
@@ -331,4 +332,15 @@ async function runNoGc(
         ? Math.round((herald.rssPerConnBytes / rawWs.rssPerConnBytes) * 100) / 100
         : null,
   };
+}
+
+function spaceDelta(a: MemorySample, b: MemorySample): string {
+  const mib = (n: number) => (n / 2 ** 20).toFixed(1);
+  return Object.keys(b.spaces ?? {})
+    .map((k) => {
+      const [ca, ua] = a.spaces?.[k] ?? [0, 0];
+      const [cb, ub] = b.spaces?.[k] ?? [0, 0];
+      return `${k} ${mib(ca)}/${mib(ua)} → ${mib(cb)}/${mib(ub)}`;
+    })
+    .join('; ');
 }

@@ -44,6 +44,8 @@ export interface MemorySample {
   heapTotal: number;
   external: number;
   arrayBuffers: number;
+  /** V8 space → [committed, used] bytes. */
+  spaces?: Record<string, [number, number]>;
 }
 
 /** A measured server process: started from built JS, with the GC/memory probe preloaded. */
