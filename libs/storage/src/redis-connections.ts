@@ -6,6 +6,7 @@ import * as coreScripts from './lua/scripts';
 import * as messageScripts from './lua/message-scripts';
 import * as seedScripts from './lua/seed-scripts';
 import { orUnavailable } from './storage-unavailable';
+import { coalesceWrites } from './write-coalescing';
 
 const scripts = { ...coreScripts, ...messageScripts, ...seedScripts };
 
@@ -103,9 +104,11 @@ export class RedisConnections implements OnApplicationShutdown {
       });
     this.cluster = this.nodes.length > 0;
     this.inScriptPublish = !this.cluster;
-    // Auto-pipelining writes the commands issued in one event-loop tick together: far fewer
-    // syscalls under load, no change in meaning.
-    this.command = defineScripts(this.create('command', { enableAutoPipelining: true }));
+    // The commands issued in one event-loop turn leave together: far fewer syscalls under load,
+    // no change in meaning. A Cluster batches per node with ioredis's auto-pipelining; a single
+    // Redis by corking its socket per turn, without auto-pipelining's per-batch garbage.
+    const command = this.create('command', { enableAutoPipelining: this.cluster });
+    this.command = defineScripts(command instanceof Cluster ? command : coalesceWrites(command));
   }
 
   private create(purpose: string, extra: RedisOptions = {}, sharded = false): RedisClient {

@@ -1,0 +1,80 @@
+import type { Socket } from 'node:net';
+import Redis from 'ioredis';
+import { ManagedRedis } from '@herald/managed-redis';
+import { coalesceWrites } from './write-coalescing';
+
+/** Counts the writes the socket hands to the OS (one per `_write`, one per `_writev` batch). */
+function countWrites(redis: Redis): { n: number } {
+  const socket = (redis as unknown as { stream: Socket & Record<string, unknown> }).stream;
+  const counter = { n: 0 };
+  for (const name of ['_write', '_writev'] as const) {
+    const original = socket[name] as (...a: unknown[]) => unknown;
+    socket[name] = function (this: Socket, ...args: unknown[]) {
+      counter.n++;
+      return original.apply(this, args);
+    };
+  }
+  return counter;
+}
+
+async function ready(redis: Redis): Promise<void> {
+  if (redis.status !== 'ready') await new Promise((r) => redis.once('ready', r));
+}
+
+describe('commands issued in one turn leave in one write (coalesceWrites)', () => {
+  let server: ManagedRedis;
+  const clients: Redis[] = [];
+  const client = (coalesced: boolean) => {
+    const redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    clients.push(redis);
+    return coalesced ? coalesceWrites(redis) : redis;
+  };
+
+  beforeAll(async () => {
+    server = await ManagedRedis.start();
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.quit().catch(() => undefined)));
+    await server.stop();
+  });
+
+  it('200 commands of one turn: one write, replies in order', async () => {
+    const redis = client(true);
+    await ready(redis);
+    const writes = countWrites(redis);
+    const replies = await Promise.all(Array.from({ length: 200 }, () => redis.incr('n')));
+    expect(replies).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(writes.n).toBe(1);
+  });
+
+  it('without it, the same 200 commands are 200 writes (what the test tells apart)', async () => {
+    const redis = client(false);
+    await ready(redis);
+    const writes = countWrites(redis);
+    await Promise.all(Array.from({ length: 200 }, () => redis.incr('m')));
+    expect(writes.n).toBe(200);
+  });
+
+  it('each turn is flushed: a command after an await is answered, one write per turn', async () => {
+    const redis = client(true);
+    await ready(redis);
+    const writes = countWrites(redis);
+    for (let i = 0; i < 5; i++) {
+      await redis.set('k', String(i));
+      expect(await redis.get('k')).toBe(String(i));
+    }
+    expect(writes.n).toBe(10);
+  });
+
+  it('a new connection after a drop is coalesced too', async () => {
+    const redis = client(true);
+    await ready(redis);
+    const first = (redis as unknown as { stream: Socket }).stream;
+    first.destroy();
+    await new Promise((r) => redis.once('ready', r));
+    expect((redis as unknown as { stream: Socket }).stream).not.toBe(first);
+    const writes = countWrites(redis);
+    await Promise.all(Array.from({ length: 50 }, () => redis.incr('r')));
+    expect(writes.n).toBe(1);
+  });
+});
