@@ -68,6 +68,9 @@ let attempts = 0;
 let retriedClients = 0;
 let maxAttempts = 0;
 let lastHelloAt = 0;
+/** Storm: when each revived client's hello was answered, and how long its successful attempt took (ms). */
+let helloAts: number[] = [];
+let helloTookMs: number[] = [];
 
 function reply(m: ChildReply): void {
   process.send?.(m);
@@ -403,12 +406,16 @@ async function reconnect(urls: string[], jitterMs: number, p: ReconnectPolicy): 
             }
             attempts++;
             const target = urls[(first + n) % urls.length];
+            const startedAt = Date.now();
             void open(c, target, 'simplepush', 0, null, Math.min(p.attemptTimeoutMs, left)).then(
               (cause) => {
                 if (cause === null) {
                   if (n > 0) retriedClients++;
                   maxAttempts = Math.max(maxAttempts, n + 1);
-                  lastHelloAt = Math.max(lastHelloAt, Date.now());
+                  const now = Date.now();
+                  lastHelloAt = Math.max(lastHelloAt, now);
+                  helloAts.push(now);
+                  helloTookMs.push(now - startedAt);
                   return resolve();
                 }
                 failures[cause] = (failures[cause] ?? 0) + 1;
@@ -473,6 +480,8 @@ process.on('message', (m: ParentCommand) => {
       retriedClients = 0;
       maxAttempts = 0;
       lastHelloAt = 0;
+      helloAts = [];
+      helloTookMs = [];
       void reconnect(m.urls, m.jitterMs, m);
       reply({ kind: 'ok' });
       return;
@@ -516,6 +525,8 @@ process.on('message', (m: ParentCommand) => {
           maxAttempts,
           missingOnConnected,
           lastHelloAt,
+          helloAts,
+          helloTookMs,
         });
       };
       awaiting = { expected, left: expected.size, lastAt: Date.now(), done: finish };
@@ -534,3 +545,5 @@ process.on('message', (m: ParentCommand) => {
   }
 });
 process.on('disconnect', () => process.exit(0));
+// exit() rather than dying of the signal: a --cpu-prof profile is written at exit.
+process.on('SIGTERM', () => process.exit(0));

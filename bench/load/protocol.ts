@@ -128,6 +128,10 @@ export interface AwaitResult {
   missingOnConnected: number;
   /** Epoch ms when the last client completed its hello. */
   lastHelloAt: number;
+  /** Each revived client's hello answer (epoch ms). */
+  helloAts: number[];
+  /** How long each revived client's successful attempt took, connect to hello answer (ms). */
+  helloTookMs: number[];
 }
 
 export interface AddChannelsResult {

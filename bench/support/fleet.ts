@@ -38,7 +38,7 @@ export function forkLoad(script: string, n: number, firstIndex = 0, heapMb = 204
     (_, i) =>
       new LoadProcess(
         fork(join(LOAD_DIR, `${script}.js`), [String(firstIndex + i)], {
-          execArgv: [`--max-old-space-size=${heapMb}`],
+          execArgv: [`--max-old-space-size=${heapMb}`, ...loadProfileArgs()],
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         }),
       ),
@@ -47,4 +47,10 @@ export function forkLoad(script: string, n: number, firstIndex = 0, heapMb = 204
 
 export async function stopAll(procs: Array<{ stop(): Promise<void> } | undefined>): Promise<void> {
   await Promise.all(procs.map((p) => p?.stop().catch(() => undefined)));
+}
+
+/** BENCH_CPU_PROF_LOAD=dir: CPU profiles of the load processes too (written when they exit). */
+function loadProfileArgs(): string[] {
+  const dir = process.env.BENCH_CPU_PROF_LOAD;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
