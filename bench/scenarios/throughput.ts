@@ -146,9 +146,13 @@ async function step(
     for (const [code, n] of Object.entries(r.statuses)) if (!code.startsWith('2')) non2xx += n;
   const offered = Math.round((rate * ms) / 1000);
   const sends = runs.map((r) => r.sends).filter((l): l is SendLog => !!l);
-  const latency = summarise(
-    kind === 'webpush' ? webPushLatencies(s.arrivals, sends) : s.latenciesUs,
-  );
+  const samples = kind === 'webpush' ? webPushLatencies(s.arrivals, sends) : s.latenciesUs;
+  // A latency below zero means the load processes' clocks disagree: no figure of this step holds.
+  if (samples.some((l) => l < 0))
+    throw new Error(
+      `negative delivery latencies at ${rate}/s: the load processes' clocks disagree`,
+    );
+  const latency = summarise(samples);
   const ratio = Math.round((s.received / offered) * 1000) / 1000;
   const preEncrypted = prepared.reduce((a, r) => a + r.count, 0);
   const opened = s.received + Object.values(s.openFailures).reduce((a, n) => a + (n ?? 0), 0);

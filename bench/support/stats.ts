@@ -25,9 +25,17 @@ export function summarise(samplesUs: number[]): LatencySummary {
   };
 }
 
-/** Microseconds since the epoch: comparable across processes of one machine. */
+/**
+ * A microsecond clock that every process of one machine reads alike: CLOCK_MONOTONIC (the same
+ * for all processes), offset so its values look like the µs timestamps senders use as versions
+ * (16 digits). Not `performance.timeOrigin + now()`: each process fixes its timeOrigin from the
+ * wall clock at its start, and on this VM the wall clock drifts against the monotonic one, so load
+ * processes started minutes apart disagreed by milliseconds (negative latencies voided a run).
+ */
 export function nowUs(): number {
-  return Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  return MONOTONIC_BASE_US + Number(process.hrtime.bigint() / 1000n);
 }
+
+const MONOTONIC_BASE_US = 1_700_000_000_000_000;
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
