@@ -7,6 +7,7 @@ import { WakeupPolicy } from '@herald/wakeup';
 import { Connection } from '../connection/connection';
 import { AddressLimits } from '../connection/address-limits';
 import { ConnectionRegistry } from '../connection/connection-registry';
+import { inOneWrite } from '../connection/one-write';
 import { GATEWAY_LOGGER } from '../gateway.tokens';
 import { Protocols } from '../protocols/protocols';
 
@@ -96,7 +97,7 @@ export class HelloHandler {
     metrics.hellos.inc({ result: result.isNew ? 'new' : 'existing' });
     const early = conn.early ?? [];
     conn.early = null;
-    await protocol.afterHello(conn, frame, result, early);
+    await inOneWrite(conn.ws, () => protocol.afterHello(conn, frame, result, early));
   }
 
   /** A hello answered with an error status, then the socket closed: the client backs off. */
