@@ -21,4 +21,14 @@ describe('metrics summary', () => {
       'http://gw:8080  ready  connections open=7  hellos=7  rss MiB=100',
     );
   });
+
+  it('counts refusals of every protocol, not the deprecated SimplePush-only alias', () => {
+    const text = [
+      'herald_push_rejected_total{protocol="simplepush",reason="gone"} 2',
+      'herald_push_rejected_total{protocol="webpush",reason="vapid"} 3',
+      'herald_push_rejected_total{protocol="unifiedpush",reason="full"} 1',
+      'herald_notifications_rejected_total{reason="gone"} 2',
+    ].join('\n');
+    expect(summarize('http://in:8081', true, text).figures.rejected).toBe(6);
+  });
 });

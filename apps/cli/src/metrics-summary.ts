@@ -9,7 +9,7 @@ const FIGURES: Array<[label: string, metric: string]> = [
   ['connections open', 'herald_connections_open'],
   ['hellos', 'herald_hellos_total'],
   ['accepted', 'herald_notifications_accepted_total'],
-  ['rejected', 'herald_notifications_rejected_total'],
+  ['rejected', 'herald_push_rejected_total'],
   ['delivered', 'herald_notifications_delivered_total'],
   ['acked', 'herald_notifications_acked_total'],
   ['redelivered', 'herald_notifications_redelivered_total'],
