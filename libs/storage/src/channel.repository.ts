@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { VersionUpdate } from '@herald/protocol';
+import { AckBatch, AckCounts } from './ack-batch';
 import { keys } from './keys';
 import { AddChannelStatus, NotifyStatus } from './lua/script-results';
 import { notifyTemplate } from './node-message';
@@ -37,6 +38,8 @@ export class ChannelRepository {
   private readonly idleMs: number;
   /** The next owner bucket to sweep; each process starts at its own random place. */
   private nextBucket = Math.floor(Math.random() * keys.channelOwnerBuckets);
+  /** Acks of one event-loop turn in one script call (single Redis); null on a Redis Cluster. */
+  private readonly acks: AckBatch | null;
 
   constructor(
     @Inject(HERALD_CONFIG) config: HeraldConfig,
@@ -44,6 +47,7 @@ export class ChannelRepository {
     private readonly replication: ReplicationBarrier,
   ) {
     this.idleMs = idleExpiryMs(config);
+    this.acks = redis.cluster ? null : new AckBatch(redis.command);
   }
 
   /**
@@ -221,10 +225,8 @@ export class ChannelRepository {
   }
 
   /** Records acks (only where the stored version is not newer); returns acked and still pending counts. */
-  async ack(
-    uaid: string,
-    updates: readonly VersionUpdate[],
-  ): Promise<{ acked: number; pending: number }> {
+  async ack(uaid: string, updates: readonly VersionUpdate[]): Promise<AckCounts> {
+    if (this.acks) return this.acks.add(uaid, updates);
     const args = updates.flatMap((u) => [u.channelID, u.version]);
     const [acked, pending] = await runScript<[number, number]>(
       this.redis.command,

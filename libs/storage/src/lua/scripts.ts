@@ -140,25 +140,50 @@ return {6, o[1], o[2] or '', o[3] or ''}
 `;
 /**
  * An ack clears a pending version only if the stored version is not newer than the acked one, so
- * a version that arrived meanwhile survives. KEYS: channels. ARGV: chid, version, ...
- * Returns {acked count, pending count after}.
+ * a version that arrived meanwhile survives. ack(key, first, last) takes the (chid, version)
+ * pairs in ARGV[first..last] and returns the acked count and the pending count after.
  */
-export const ACK = `${NEWER}
-local n = 0
-for i = 1, #ARGV, 2 do
-  local c, v = ARGV[i], ARGV[i + 1]
-  local cur = redis.call('HGET', KEYS[1], c)
-  if cur and cur ~= '' and string.byte(cur, 1) ~= 43 and not newer(cur, v) then
-    redis.call('HSET', KEYS[1], c, '+' .. cur)
-    n = n + 1
+const ACK_ONE = `${NEWER}
+local function ack(key, first, last)
+  local n = 0
+  for i = first, last, 2 do
+    local c, v = ARGV[i], ARGV[i + 1]
+    local cur = redis.call('HGET', key, c)
+    if cur and cur ~= '' and string.byte(cur, 1) ~= 43 and not newer(cur, v) then
+      redis.call('HSET', key, c, '+' .. cur)
+      n = n + 1
+    end
   end
+  -- Counted over the values only, with no table built: the same count pending() would give.
+  local left = 0
+  for _, v in ipairs(redis.call('HVALS', key)) do
+    if v ~= '' and string.byte(v, 1) ~= 43 then left = left + 1 end
+  end
+  return n, left
 end
--- Counted over the values only, with no table built: the same count pending() would give.
-local left = 0
-for _, v in ipairs(redis.call('HVALS', KEYS[1])) do
-  if v ~= '' and string.byte(v, 1) ~= 43 then left = left + 1 end
+`;
+
+/** KEYS: channels. ARGV: chid, version, ... Returns {acked count, pending count after}. */
+export const ACK = `${ACK_ONE}
+return {ack(KEYS[1], 1, #ARGV)}
+`;
+
+/**
+ * The acks of several users in one call (a single Redis only: their keys are in different slots),
+ * each user's as ACK would do them, in order. KEYS: each user's channels. ARGV: for each key, its
+ * pair count, then its pairs. Returns {acked, pending} per key, flat.
+ */
+export const ACK_MANY = `${ACK_ONE}
+local out = {}
+local a = 1
+for k = 1, #KEYS do
+  local pairsOf = tonumber(ARGV[a])
+  local acked, left = ack(KEYS[k], a + 1, a + 2 * pairsOf)
+  out[#out + 1] = acked
+  out[#out + 1] = left
+  a = a + 1 + 2 * pairsOf
 end
-return {n, left}
+return out
 `;
 
 /** KEYS: user, channels. Returns {node, epoch, pending}. */
