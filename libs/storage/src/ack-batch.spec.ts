@@ -10,7 +10,7 @@ import { ReplicationBarrier } from './replication-barrier';
 import { UserRepository } from './user.repository';
 
 /**
- * Acks of one event-loop turn go to Redis as one ACK_MANY call (single Redis): each user's acks
+ * Acks gathered for a moment go to Redis as one ACK_MANY call (single Redis): each user's acks
  * must mean what one ACK call per ack meant, on a real redis-server.
  */
 describe('ChannelRepository.ack batched (real Redis)', () => {
@@ -57,7 +57,7 @@ describe('ChannelRepository.ack batched (real Redis)', () => {
     return { uaid: hello.uaid, chids };
   }
 
-  it('acks of several users in one turn: each gets its own counts, each ack stored', async () => {
+  it('acks of several users together: each gets its own counts, each ack stored', async () => {
     const a = await user(2, '7');
     const b = await user(1, '3');
     const c = await user(3, '9');
@@ -80,7 +80,7 @@ describe('ChannelRepository.ack batched (real Redis)', () => {
     expect(stored).toEqual({ [c.chids[0]]: '+9', [c.chids[1]]: '9', [c.chids[2]]: '+9' });
   });
 
-  it('an ack of an older version in the same turn as a newer one does not clear the newer', async () => {
+  it('an ack of an older version together with a newer one does not clear the newer', async () => {
     const a = await user(1, '5');
     await channels.notify(a.uaid, a.chids[0], '6', Date.now(), noLimit);
     const [older, newer] = await Promise.all([
@@ -91,12 +91,23 @@ describe('ChannelRepository.ack batched (real Redis)', () => {
     expect(newer).toEqual({ acked: 1, pending: 0 });
   });
 
-  it('more users in one turn than one call takes are all acked', async () => {
+  it('more users together than one call takes are all acked', async () => {
     const many = await Promise.all(Array.from({ length: 300 }, () => user(1, '1')));
     const results = await Promise.all(
       many.map((u) => channels.ack(u.uaid, [{ channelID: u.chids[0], version: '1' }])),
     );
     expect(results.every((r) => r.acked === 1 && r.pending === 0)).toBe(true);
+  });
+
+  it('acks still gathered at shutdown are stored before the connection closes', async () => {
+    const a = await user(1, '4');
+    const other = new RedisConnections(config);
+    const repo = new ChannelRepository(config, other, new ReplicationBarrier(config, other));
+    const acked = repo.ack(a.uaid, [{ channelID: a.chids[0], version: '4' }]);
+    await repo.beforeApplicationShutdown();
+    await other.onApplicationShutdown();
+    expect(await acked).toEqual({ acked: 1, pending: 0 });
+    expect(await conns.command.hget(keys.channels(a.uaid), a.chids[0])).toBe('+4');
   });
 
   it('a failed call fails every ack in it as storage unavailable', async () => {

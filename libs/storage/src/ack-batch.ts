@@ -16,39 +16,53 @@ interface QueuedAck {
 }
 
 /**
+ * How long acks wait for others before they go to Redis (ms). Every write to Redis wakes it and
+ * the gateway for a reply, which costs more than the script itself; acks are not on anyone's
+ * latency path (they only stop redelivery, seconds later), so they are gathered for a while.
+ */
+const GATHER_MS = 2;
+/**
  * At most this many users' acks per script call: the script holds Redis while it runs (a few µs
  * per user), and the rest go in the next call of the same pipeline.
  */
 const MAX_USERS_PER_CALL = 128;
 
 /**
- * The acks of every client of a gateway that arrive in one event-loop turn, run as one ACK_MANY
- * script call (a single Redis only: each user's keys are in their own Cluster slot). One script
- * call per ack cost the gateway a command (its promise, its reply parsing, its timer) and Redis a
- * script invocation per notification; each user's acks keep their meaning and order.
+ * The acks of every client of a gateway that arrive within GATHER_MS, run as one ACK_MANY script
+ * call (a single Redis only: each user's keys are in their own Cluster slot). One script call per
+ * ack cost the gateway a command (its promise, its reply parsing, its timer), Redis a script
+ * invocation, and both a wake-up per notification; each user's acks keep their meaning and order.
  */
 export class AckBatch {
   private queued: QueuedAck[] = [];
-  private readonly flush = () => this.send();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly flush = () => void this.send();
 
   constructor(private readonly redis: RedisClient) {}
 
   add(uaid: string, updates: readonly VersionUpdate[]): Promise<AckCounts> {
     return new Promise<AckCounts>((resolve, reject) => {
-      // setImmediate, not nextTick: each client's frames are handled in their own immediate, and
-      // the ticks run between them.
-      if (this.queued.push({ uaid, updates, resolve, reject }) === 1) setImmediate(this.flush);
+      if (this.queued.push({ uaid, updates, resolve, reject }) === 1)
+        this.timer = setTimeout(this.flush, GATHER_MS);
     });
   }
 
-  private send(): void {
+  /**
+   * Sends what is gathered now; resolves once Redis answered (at shutdown, before the connection
+   * closes: a QUIT is written at once, ahead of auto-pipelined commands).
+   */
+  async send(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     const all = this.queued;
     this.queued = [];
+    const calls: Array<Promise<void>> = [];
     for (let i = 0; i < all.length; i += MAX_USERS_PER_CALL)
-      this.call(all.slice(i, i + MAX_USERS_PER_CALL));
+      calls.push(this.call(all.slice(i, i + MAX_USERS_PER_CALL)));
+    await Promise.all(calls);
   }
 
-  private call(batch: QueuedAck[]): void {
+  private call(batch: QueuedAck[]): Promise<void> {
     const chKeys: string[] = [];
     const args: Array<string | number> = [];
     for (const a of batch) {
@@ -56,7 +70,7 @@ export class AckBatch {
       args.push(a.updates.length);
       for (const u of a.updates) args.push(u.channelID, u.version);
     }
-    runScript<number[]>(this.redis, 'ACK_MANY', chKeys, args).then(
+    return runScript<number[]>(this.redis, 'ACK_MANY', chKeys, args).then(
       (r) => {
         for (let i = 0; i < batch.length; i++)
           batch[i].resolve({ acked: r[2 * i], pending: r[2 * i + 1] });

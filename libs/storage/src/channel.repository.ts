@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { VersionUpdate } from '@herald/protocol';
 import { AckBatch, AckCounts } from './ack-batch';
@@ -34,11 +34,11 @@ function pairs(flat: string[]): VersionUpdate[] {
 
 /** Channels of a user: registration, latest versions, acknowledgements. */
 @Injectable()
-export class ChannelRepository {
+export class ChannelRepository implements BeforeApplicationShutdown {
   private readonly idleMs: number;
   /** The next owner bucket to sweep; each process starts at its own random place. */
   private nextBucket = Math.floor(Math.random() * keys.channelOwnerBuckets);
-  /** Acks of one event-loop turn in one script call (single Redis); null on a Redis Cluster. */
+  /** Acks gathered for a moment, in one script call (single Redis); null on a Redis Cluster. */
   private readonly acks: AckBatch | null;
 
   constructor(
@@ -48,6 +48,11 @@ export class ChannelRepository {
   ) {
     this.idleMs = idleExpiryMs(config);
     this.acks = redis.cluster ? null : new AckBatch(redis.command);
+  }
+
+  /** Acks still gathered go to Redis before its connections close (onApplicationShutdown). */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.acks?.send();
   }
 
   /**
