@@ -5,6 +5,7 @@ import { AckBatch, AckCounts } from './ack-batch';
 import { keys } from './keys';
 import { AddChannelStatus, NotifyStatus } from './lua/script-results';
 import { notifyTemplate } from './node-message';
+import { NotifyBatch, NotifyReply } from './notify-batch';
 import { RedisConnections, runScript } from './redis-connections';
 import { ReplicationBarrier } from './replication-barrier';
 import { orUnavailable } from './storage-unavailable';
@@ -40,6 +41,8 @@ export class ChannelRepository implements BeforeApplicationShutdown {
   private nextBucket = Math.floor(Math.random() * keys.channelOwnerBuckets);
   /** Acks gathered for a moment, in one script call (single Redis); null on a Redis Cluster. */
   private readonly acks: AckBatch | null;
+  /** NOTIFYs gathered while one call is in flight, in one script call (single Redis). */
+  private readonly notifies: NotifyBatch | null;
 
   constructor(
     @Inject(HERALD_CONFIG) config: HeraldConfig,
@@ -48,6 +51,7 @@ export class ChannelRepository implements BeforeApplicationShutdown {
   ) {
     this.idleMs = idleExpiryMs(config);
     this.acks = redis.cluster ? null : new AckBatch(redis.command);
+    this.notifies = redis.inScriptPublish ? new NotifyBatch(redis.command) : null;
   }
 
   /** Acks still gathered go to Redis before its connections close (onApplicationShutdown). */
@@ -190,16 +194,30 @@ export class ChannelRepository implements BeforeApplicationShutdown {
     ts: number,
     rate: { limit: number; windowMs: number },
   ): Promise<NotifyResult> {
-    const [head, tail] = this.redis.inScriptPublish
-      ? notifyTemplate(uaid, { channelID, version }, ts)
-      : ['', ''];
-    const prefix = this.redis.inScriptPublish ? keys.nodeChannelPrefix : '';
-    const r = await runScript<[number, string?, string?, string?]>(
-      this.redis.command,
-      'NOTIFY',
-      [keys.user(uaid), keys.channels(uaid), keys.channelRate(uaid, channelID)],
-      [channelID, version, head, tail, prefix, rate.limit, rate.windowMs],
-    );
+    const scriptKeys = [keys.user(uaid), keys.channels(uaid), keys.channelRate(uaid, channelID)];
+    let r: NotifyReply;
+    if (this.notifies) {
+      const [head, tail] = notifyTemplate(uaid, { channelID, version }, ts);
+      r = await this.notifies.add(scriptKeys, [
+        channelID,
+        version,
+        head,
+        tail,
+        keys.nodeChannelPrefix,
+        rate.limit,
+        rate.windowMs,
+      ]);
+    } else {
+      r = await runScript<NotifyReply>(this.redis.command, 'NOTIFY', scriptKeys, [
+        channelID,
+        version,
+        '',
+        '',
+        '',
+        rate.limit,
+        rate.windowMs,
+      ]);
+    }
     // Stored, or not newer than what is stored (perhaps a retry of a write not yet replicated):
     // acknowledged once replicated.
     if (

@@ -18,6 +18,7 @@ const SCRIPT_KEYS: Record<keyof typeof scripts, number | null> = {
   RELEASE_ROUTE: 1,
   RECLAIM_ROUTE: 2,
   NOTIFY: 3,
+  NOTIFY_MANY: null,
   ACK: 1,
   ACK_MANY: null,
   READ_PENDING: 2,
@@ -116,7 +117,13 @@ export class RedisConnections implements OnApplicationShutdown {
     this.inScriptPublish = !this.cluster;
     // Auto-pipelining writes the commands issued in one event-loop tick together: far fewer
     // syscalls under load, no change in meaning.
-    this.command = defineScripts(this.create('command', { enableAutoPipelining: true }));
+    this.command = defineScripts(
+      this.create('command', {
+        enableAutoPipelining: true,
+        // NotifyBatch gathers its calls itself and writes each at once.
+        autoPipeliningIgnoredCommands: ['NOTIFY_MANY'],
+      }),
+    );
   }
 
   private create(purpose: string, extra: RedisOptions = {}, sharded = false): RedisClient {
