@@ -120,8 +120,9 @@ export class RedisConnections implements OnApplicationShutdown {
     this.command = defineScripts(
       this.create('command', {
         enableAutoPipelining: true,
-        // NotifyBatch gathers its calls itself and writes each at once.
-        autoPipeliningIgnoredCommands: ['NOTIFY_MANY'],
+        // NotifyBatch and AckBatch gather their calls themselves: each is written at once (an
+        // auto-pipeline would cost a Pipeline object, with every script copied onto it, per call).
+        autoPipeliningIgnoredCommands: ['NOTIFY_MANY', 'ACK_MANY'],
       }),
     );
   }
