@@ -23,7 +23,7 @@ interface QueuedAck {
 const GATHER_MS = 2;
 /**
  * At most this many users' acks per script call: the script holds Redis while it runs (a few µs
- * per user), and the rest go in the next call of the same pipeline.
+ * per user); the rest go in further calls, written together.
  */
 const MAX_USERS_PER_CALL = 128;
 
@@ -48,8 +48,8 @@ export class AckBatch {
   }
 
   /**
-   * Sends what is gathered now; resolves once Redis answered (at shutdown, before the connection
-   * closes: a QUIT is written at once, ahead of auto-pipelined commands).
+   * Sends what is gathered now; resolves once Redis answered (at shutdown: the acks are in before
+   * the connection closes).
    */
   async send(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);

@@ -19,8 +19,8 @@ const MAX_PER_CALL = 128;
  * being in their own Cluster slot. A script call per PUT cost the ingress a command (its promise,
  * its encoding, its reply parsing, its timer) and Redis a script invocation. Each notification
  * keeps its meaning, and the PUTs of one turn their order. The call is written at once, not
- * auto-pipelined (RedisConnections leaves NOTIFY_MANY out): this batch is already the pipeline, and a second
- * deferral would only add a turn of latency.
+ * auto-pipelined (RedisConnections leaves NOTIFY_MANY out): this batch is already the pipeline,
+ * and a second deferral would only add a turn of latency.
  */
 export class NotifyBatch {
   private queued: QueuedNotify[] = [];
