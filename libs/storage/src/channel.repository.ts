@@ -1,9 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/config';
 import { VersionUpdate } from '@herald/protocol';
+import { AckBatch, AckCounts } from './ack-batch';
 import { keys } from './keys';
 import { AddChannelStatus, NotifyStatus } from './lua/script-results';
 import { notifyTemplate } from './node-message';
+import { NotifyBatch, NotifyReply } from './notify-batch';
 import { RedisConnections, runScript } from './redis-connections';
 import { ReplicationBarrier } from './replication-barrier';
 import { orUnavailable } from './storage-unavailable';
@@ -33,10 +35,14 @@ function pairs(flat: string[]): VersionUpdate[] {
 
 /** Channels of a user: registration, latest versions, acknowledgements. */
 @Injectable()
-export class ChannelRepository {
+export class ChannelRepository implements BeforeApplicationShutdown {
   private readonly idleMs: number;
   /** The next owner bucket to sweep; each process starts at its own random place. */
   private nextBucket = Math.floor(Math.random() * keys.channelOwnerBuckets);
+  /** Acks gathered for a moment, in one script call (single Redis); null on a Redis Cluster. */
+  private readonly acks: AckBatch | null;
+  /** NOTIFYs gathered while one call is in flight, in one script call (single Redis). */
+  private readonly notifies: NotifyBatch | null;
 
   constructor(
     @Inject(HERALD_CONFIG) config: HeraldConfig,
@@ -44,6 +50,13 @@ export class ChannelRepository {
     private readonly replication: ReplicationBarrier,
   ) {
     this.idleMs = idleExpiryMs(config);
+    this.acks = redis.cluster ? null : new AckBatch(redis.command);
+    this.notifies = redis.inScriptPublish ? new NotifyBatch(redis.command) : null;
+  }
+
+  /** Acks still gathered go to Redis before its connections close (onApplicationShutdown). */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.acks?.send();
   }
 
   /**
@@ -181,16 +194,30 @@ export class ChannelRepository {
     ts: number,
     rate: { limit: number; windowMs: number },
   ): Promise<NotifyResult> {
-    const [head, tail] = this.redis.inScriptPublish
-      ? notifyTemplate(uaid, { channelID, version }, ts)
-      : ['', ''];
-    const prefix = this.redis.inScriptPublish ? keys.nodeChannelPrefix : '';
-    const r = await runScript<[number, string?, string?, string?]>(
-      this.redis.command,
-      'NOTIFY',
-      [keys.user(uaid), keys.channels(uaid), keys.channelRate(uaid, channelID)],
-      [channelID, version, head, tail, prefix, rate.limit, rate.windowMs],
-    );
+    const scriptKeys = [keys.user(uaid), keys.channels(uaid), keys.channelRate(uaid, channelID)];
+    let r: NotifyReply;
+    if (this.notifies) {
+      const [head, tail] = notifyTemplate(uaid, { channelID, version }, ts);
+      r = await this.notifies.add(scriptKeys, [
+        channelID,
+        version,
+        head,
+        tail,
+        keys.nodeChannelPrefix,
+        rate.limit,
+        rate.windowMs,
+      ]);
+    } else {
+      r = await runScript<NotifyReply>(this.redis.command, 'NOTIFY', scriptKeys, [
+        channelID,
+        version,
+        '',
+        '',
+        '',
+        rate.limit,
+        rate.windowMs,
+      ]);
+    }
     // Stored, or not newer than what is stored (perhaps a retry of a write not yet replicated):
     // acknowledged once replicated.
     if (
@@ -221,10 +248,8 @@ export class ChannelRepository {
   }
 
   /** Records acks (only where the stored version is not newer); returns acked and still pending counts. */
-  async ack(
-    uaid: string,
-    updates: readonly VersionUpdate[],
-  ): Promise<{ acked: number; pending: number }> {
+  async ack(uaid: string, updates: readonly VersionUpdate[]): Promise<AckCounts> {
+    if (this.acks) return this.acks.add(uaid, updates);
     const args = updates.flatMap((u) => [u.channelID, u.version]);
     const [acked, pending] = await runScript<[number, number]>(
       this.redis.command,

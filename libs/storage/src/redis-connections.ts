@@ -10,13 +10,18 @@ import { coalesceWrites } from './write-coalescing';
 
 const scripts = { ...coreScripts, ...messageScripts, ...seedScripts };
 
-/** Script name → number of keys; each becomes a command on every connection (EVALSHA + fallback). */
-const SCRIPT_KEYS: Record<keyof typeof scripts, number> = {
+/**
+ * Script name → number of keys (null: as many as the call gives); each becomes a command on every
+ * connection (EVALSHA + fallback).
+ */
+const SCRIPT_KEYS: Record<keyof typeof scripts, number | null> = {
   HELLO: 2,
   RELEASE_ROUTE: 1,
   RECLAIM_ROUTE: 2,
   NOTIFY: 3,
+  NOTIFY_MANY: null,
   ACK: 1,
+  ACK_MANY: null,
   READ_PENDING: 2,
   ADD_CHANNEL: 2,
   TOUCH_USER: 2,
@@ -49,7 +54,10 @@ export type RedisClient = Redis | Cluster;
 
 export function defineScripts<T extends RedisClient>(redis: T): T {
   for (const [name, numberOfKeys] of Object.entries(SCRIPT_KEYS)) {
-    redis.defineCommand(name, { numberOfKeys, lua: scripts[name as ScriptName] });
+    redis.defineCommand(name, {
+      numberOfKeys: numberOfKeys ?? undefined,
+      lua: scripts[name as ScriptName],
+    });
   }
   return redis;
 }
@@ -64,7 +72,11 @@ export function runScript<T>(
   const fn = (redis as unknown as Record<string, (...a: unknown[]) => Promise<T>>)[name];
   // Every state change goes through here, so timing it here measures all of them (and only here).
   const done = scriptTimer(name).startTimer();
-  return orUnavailable(fn.call(redis, ...keys, ...args).finally(done));
+  const call =
+    SCRIPT_KEYS[name] === null
+      ? fn.call(redis, keys.length, ...keys, ...args)
+      : fn.call(redis, ...keys, ...args);
+  return orUnavailable(call.finally(done));
 }
 
 /** Each script's histogram child, bound once: a labelled observe per call costs a label lookup. */

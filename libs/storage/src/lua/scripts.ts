@@ -119,46 +119,89 @@ return 0
  * Returns {0} unknown channel, {1} not newer, {2} routed, {3, wakeup} stored (offline),
  * {4, node, epoch, wakeup} stored, for the caller to publish, {5, ms} over the rate limit,
  * {6, node, epoch, wakeup} stored, published to nobody.
+ * notify(k, a) does it for the keys from KEYS[k] and the arguments from ARGV[a].
  */
-export const NOTIFY = `${NEWER}
-local cur = redis.call('HGET', KEYS[2], ARGV[1])
-if not cur then return {0} end
-if tonumber(ARGV[6]) > 0 then
-  local n = redis.call('INCR', KEYS[3])
-  if n == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[7]) end
-  if n > tonumber(ARGV[6]) then return {5, redis.call('PTTL', KEYS[3])} end
+const NOTIFY_ONE = `${NEWER}
+local function notify(k, a)
+  local cur = redis.call('HGET', KEYS[k + 1], ARGV[a])
+  if not cur then return {0} end
+  if tonumber(ARGV[a + 5]) > 0 then
+    local n = redis.call('INCR', KEYS[k + 2])
+    if n == 1 then redis.call('PEXPIRE', KEYS[k + 2], ARGV[a + 6]) end
+    if n > tonumber(ARGV[a + 5]) then return {5, redis.call('PTTL', KEYS[k + 2])} end
+  end
+  if string.byte(cur, 1) == 43 then cur = string.sub(cur, 2) end
+  if not newer(ARGV[a + 1], cur) then return {1} end
+  redis.call('HSET', KEYS[k + 1], ARGV[a], ARGV[a + 1])
+  local o = redis.call('HMGET', KEYS[k], 'node', 'epoch', 'wk')
+  if not o[1] then return {3, o[3] or ''} end
+  if ARGV[a + 4] == '' then return {4, o[1], o[2] or '', o[3] or ''} end
+  local msg = ARGV[a + 2] .. (o[2] or '') .. ARGV[a + 3]
+  if redis.call('PUBLISH', ARGV[a + 4] .. o[1], msg) > 0 then return {2} end
+  return {6, o[1], o[2] or '', o[3] or ''}
 end
-if string.byte(cur, 1) == 43 then cur = string.sub(cur, 2) end
-if not newer(ARGV[2], cur) then return {1} end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-local o = redis.call('HMGET', KEYS[1], 'node', 'epoch', 'wk')
-if not o[1] then return {3, o[3] or ''} end
-if ARGV[5] == '' then return {4, o[1], o[2] or '', o[3] or ''} end
-local msg = ARGV[3] .. (o[2] or '') .. ARGV[4]
-if redis.call('PUBLISH', ARGV[5] .. o[1], msg) > 0 then return {2} end
-return {6, o[1], o[2] or '', o[3] or ''}
 `;
+export const NOTIFY = `${NOTIFY_ONE}
+return notify(1, 1)
+`;
+
+/**
+ * Several NOTIFYs in one call (a single Redis only: each user's keys are in their own Cluster
+ * slot), each as NOTIFY would run it, in order. KEYS: NOTIFY's three per notification. ARGV:
+ * NOTIFY's seven per notification. Returns NOTIFY's reply per notification.
+ */
+export const NOTIFY_MANY = `${NOTIFY_ONE}
+local out = {}
+for i = 0, #KEYS / 3 - 1 do out[i + 1] = notify(3 * i + 1, 7 * i + 1) end
+return out
+`;
+
 /**
  * An ack clears a pending version only if the stored version is not newer than the acked one, so
- * a version that arrived meanwhile survives. KEYS: channels. ARGV: chid, version, ...
- * Returns {acked count, pending count after}.
+ * a version that arrived meanwhile survives. ack(key, first, last) takes the (chid, version)
+ * pairs in ARGV[first..last] and returns the acked count and the pending count after.
  */
-export const ACK = `${NEWER}
-local n = 0
-for i = 1, #ARGV, 2 do
-  local c, v = ARGV[i], ARGV[i + 1]
-  local cur = redis.call('HGET', KEYS[1], c)
-  if cur and cur ~= '' and string.byte(cur, 1) ~= 43 and not newer(cur, v) then
-    redis.call('HSET', KEYS[1], c, '+' .. cur)
-    n = n + 1
+const ACK_ONE = `${NEWER}
+local function ack(key, first, last)
+  local n = 0
+  for i = first, last, 2 do
+    local c, v = ARGV[i], ARGV[i + 1]
+    local cur = redis.call('HGET', key, c)
+    if cur and cur ~= '' and string.byte(cur, 1) ~= 43 and not newer(cur, v) then
+      redis.call('HSET', key, c, '+' .. cur)
+      n = n + 1
+    end
   end
+  -- Counted over the values only, with no table built: the same count pending() would give.
+  local left = 0
+  for _, v in ipairs(redis.call('HVALS', key)) do
+    if v ~= '' and string.byte(v, 1) ~= 43 then left = left + 1 end
+  end
+  return n, left
 end
--- Counted over the values only, with no table built: the same count pending() would give.
-local left = 0
-for _, v in ipairs(redis.call('HVALS', KEYS[1])) do
-  if v ~= '' and string.byte(v, 1) ~= 43 then left = left + 1 end
+`;
+
+/** KEYS: channels. ARGV: chid, version, ... Returns {acked count, pending count after}. */
+export const ACK = `${ACK_ONE}
+return {ack(KEYS[1], 1, #ARGV)}
+`;
+
+/**
+ * The acks of several users in one call (a single Redis only: their keys are in different slots),
+ * each user's as ACK would do them, in order. KEYS: each user's channels. ARGV: for each key, its
+ * pair count, then its pairs. Returns {acked, pending} per key, flat.
+ */
+export const ACK_MANY = `${ACK_ONE}
+local out = {}
+local a = 1
+for k = 1, #KEYS do
+  local pairsOf = tonumber(ARGV[a])
+  local acked, left = ack(KEYS[k], a + 1, a + 2 * pairsOf)
+  out[#out + 1] = acked
+  out[#out + 1] = left
+  a = a + 1 + 2 * pairsOf
 end
-return {n, left}
+return out
 `;
 
 /** KEYS: user, channels. Returns {node, epoch, pending}. */

@@ -1,0 +1,75 @@
+import { RedisClient, runScript } from './redis-connections';
+
+/** NOTIFY's reply (lua/scripts.ts): its status, then what that status carries. */
+export type NotifyReply = [number, string?, string?, string?];
+
+interface QueuedNotify {
+  keys: string[];
+  args: Array<string | number>;
+  resolve(reply: NotifyReply): void;
+  reject(err: unknown): void;
+}
+
+/** At most this many notifications per script call (the script holds Redis while it runs). */
+const MAX_PER_CALL = 128;
+
+/**
+ * The NOTIFYs of an ingress gathered while the previous call is in flight (or, when none is, those
+ * of one event-loop turn), run as one NOTIFY_MANY call: on a single Redis only, each user's keys
+ * being in their own Cluster slot. A script call per PUT cost the ingress a command (its promise,
+ * its encoding, its reply parsing, its timer) and Redis a script invocation. Each notification
+ * keeps its meaning, and the PUTs of one turn their order. The call leaves with the other
+ * commands of its turn (RedisConnections corks the connection per turn).
+ */
+export class NotifyBatch {
+  private queued: QueuedNotify[] = [];
+  private inFlight = false;
+  private scheduled = false;
+  private readonly flush = () => {
+    this.scheduled = false;
+    this.send();
+  };
+
+  constructor(private readonly redis: RedisClient) {}
+
+  add(keys: string[], args: Array<string | number>): Promise<NotifyReply> {
+    return new Promise<NotifyReply>((resolve, reject) => {
+      this.queued.push({ keys, args, resolve, reject });
+      if (this.inFlight || this.scheduled) return;
+      this.scheduled = true;
+      setImmediate(this.flush);
+    });
+  }
+
+  private send(): void {
+    if (!this.queued.length) return;
+    const all = this.queued;
+    this.queued = [];
+    this.inFlight = true;
+    const calls: Array<Promise<void>> = [];
+    for (let i = 0; i < all.length; i += MAX_PER_CALL)
+      calls.push(this.call(all.slice(i, i + MAX_PER_CALL)));
+    void Promise.all(calls).then(() => {
+      this.inFlight = false;
+      // What came meanwhile has waited a round trip already: sent now, not a turn later.
+      this.send();
+    });
+  }
+
+  private call(batch: QueuedNotify[]): Promise<void> {
+    const keys: string[] = [];
+    const args: Array<string | number> = [];
+    for (const n of batch) {
+      for (const k of n.keys) keys.push(k);
+      for (const a of n.args) args.push(a);
+    }
+    return runScript<NotifyReply[]>(this.redis, 'NOTIFY_MANY', keys, args).then(
+      (replies) => {
+        for (let i = 0; i < batch.length; i++) batch[i].resolve(replies[i]);
+      },
+      (err: unknown) => {
+        for (const n of batch) n.reject(err);
+      },
+    );
+  }
+}
