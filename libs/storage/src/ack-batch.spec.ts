@@ -1,20 +1,17 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { HeraldConfig, loadConfig } from '@herald/config';
-import { ManagedRedis } from '@herald/managed-redis';
+import { HeraldConfig } from '@herald/config';
 import { ChannelRepository } from './channel.repository';
 import { keys } from './keys';
 import { RedisConnections } from './redis-connections';
 import { ReplicationBarrier } from './replication-barrier';
 import { UserRepository } from './user.repository';
+import { startStorage, StorageFixture } from './storage.fixture';
 
 /**
  * Acks gathered for a moment go to Redis as one ACK_MANY call (single Redis): each user's acks
  * must mean what one ACK call per ack meant, on a real redis-server.
  */
 describe('ChannelRepository.ack batched (real Redis)', () => {
-  let redis: ManagedRedis;
+  let f: StorageFixture;
   let config: HeraldConfig;
   let conns: RedisConnections;
   let users: UserRepository;
@@ -22,20 +19,12 @@ describe('ChannelRepository.ack batched (real Redis)', () => {
   const noLimit = { limit: 0, windowMs: 60_000 };
 
   beforeAll(async () => {
-    redis = await ManagedRedis.start();
-    config = loadConfig({
-      REDIS_URL: redis.url,
-      HERALD_DATA_DIR: mkdtempSync(join(tmpdir(), 'herald-ack-batch-')),
-    });
-    conns = new RedisConnections(config);
-    const replication = new ReplicationBarrier(config, conns);
-    users = new UserRepository(config, conns, replication);
-    channels = new ChannelRepository(config, conns, replication);
+    f = await startStorage('ack-batch');
+    ({ config, conns, users, channels } = f);
   });
 
   afterAll(async () => {
-    await conns.onApplicationShutdown();
-    await redis.stop();
+    await f.stop();
   });
 
   /** A user with `n` registered channels, each notified version `version`. */

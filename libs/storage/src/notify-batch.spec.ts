@@ -1,8 +1,4 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { HeraldConfig, loadConfig } from '@herald/config';
-import { ManagedRedis } from '@herald/managed-redis';
+import { HeraldConfig } from '@herald/config';
 import { ChannelRepository } from './channel.repository';
 import { keys } from './keys';
 import { NodeMessage } from './node-message';
@@ -11,6 +7,7 @@ import { RedisConnections } from './redis-connections';
 import { ReplicationBarrier } from './replication-barrier';
 import { RouteBus } from './route-bus';
 import { UserRepository } from './user.repository';
+import { startStorage, StorageFixture, userOn as newUserOn } from './storage.fixture';
 
 /**
  * The NOTIFYs of one turn (or those that came while a call was in flight) go to Redis as one
@@ -18,7 +15,7 @@ import { UserRepository } from './user.repository';
  * redis-server.
  */
 describe('ChannelRepository.notify batched (real Redis)', () => {
-  let redis: ManagedRedis;
+  let f: StorageFixture;
   let config: HeraldConfig;
   let conns: RedisConnections;
   let users: UserRepository;
@@ -27,36 +24,17 @@ describe('ChannelRepository.notify batched (real Redis)', () => {
   const noLimit = { limit: 0, windowMs: 60_000 };
 
   beforeAll(async () => {
-    redis = await ManagedRedis.start();
-    config = loadConfig({
-      REDIS_URL: redis.url,
-      HERALD_DATA_DIR: mkdtempSync(join(tmpdir(), 'herald-notify-batch-')),
-    });
-    conns = new RedisConnections(config);
-    const replication = new ReplicationBarrier(config, conns);
-    users = new UserRepository(config, conns, replication);
-    channels = new ChannelRepository(config, conns, replication);
+    f = await startStorage('notify-batch');
+    ({ config, conns, users, channels } = f);
     bus = new RouteBus(conns);
   });
 
   afterAll(async () => {
     await bus.stop();
-    await conns.onApplicationShutdown();
-    await redis.stop();
+    await f.stop();
   });
 
-  async function userOn(nodeId: string): Promise<{ uaid: string; chid: string; epoch: string }> {
-    const hello = await users.hello({
-      uaid: null,
-      nodeId,
-      proto: 'simplepush',
-      wakeup: null,
-      channelIDs: null,
-    });
-    const chid = crypto.randomUUID();
-    expect(await channels.register(hello.uaid, chid, 100)).toBe('ok');
-    return { uaid: hello.uaid, chid, epoch: hello.epoch };
-  }
+  const userOn = (nodeId: string) => newUserOn(f, nodeId);
 
   it('notifications of one turn: each its own outcome, the live ones published in order', async () => {
     const node = `n-${crypto.randomUUID()}`;

@@ -12,6 +12,7 @@ import { ReplicationBarrier } from './replication-barrier';
 import { RouteBus } from './route-bus';
 import { Router } from './router';
 import { UserRepository } from './user.repository';
+import { startStorage, StorageFixture, userOn as newUserOn } from './storage.fixture';
 
 /**
  * The Router and the repositories at their seam, on a real redis-server: what a notify stores,
@@ -19,7 +20,7 @@ import { UserRepository } from './user.repository';
  * (single Redis) as in production.
  */
 describe('Router (real Redis)', () => {
-  let redis: ManagedRedis;
+  let f: StorageFixture;
   let config: HeraldConfig;
   let conns: RedisConnections;
   let users: UserRepository;
@@ -30,38 +31,18 @@ describe('Router (real Redis)', () => {
   const noLimit = { limit: 0, windowMs: 60_000 };
 
   beforeAll(async () => {
-    redis = await ManagedRedis.start();
-    config = loadConfig({
-      REDIS_URL: redis.url,
-      HERALD_DATA_DIR: mkdtempSync(join(tmpdir(), 'herald-router-')),
-    });
-    conns = new RedisConnections(config);
-    const replication = new ReplicationBarrier(config, conns);
-    users = new UserRepository(config, conns, replication);
-    channels = new ChannelRepository(config, conns, replication);
+    f = await startStorage('router');
+    ({ config, conns, users, channels } = f);
     nodes = new NodeRepository(conns);
     router = new Router(config, nodes, users, channels, new RouteBus(conns));
   });
 
   afterAll(async () => {
     await Promise.all(listeners.map((l) => l.stop()));
-    await conns.onApplicationShutdown();
-    await redis.stop();
+    await f.stop();
   });
 
-  /** A user held by `nodeId` with one registered channel. */
-  async function userOn(nodeId: string): Promise<{ uaid: string; chid: string; epoch: string }> {
-    const hello = await users.hello({
-      uaid: null,
-      nodeId,
-      proto: 'simplepush',
-      wakeup: null,
-      channelIDs: null,
-    });
-    const chid = crypto.randomUUID();
-    expect(await channels.register(hello.uaid, chid, 100)).toBe('ok');
-    return { uaid: hello.uaid, chid, epoch: hello.epoch };
-  }
+  const userOn = (nodeId: string) => newUserOn(f, nodeId);
 
   async function listen(nodeId: string): Promise<NodeMessage[]> {
     const got: NodeMessage[] = [];

@@ -1,20 +1,12 @@
 import type { Socket } from 'node:net';
 import Redis from 'ioredis';
 import { ManagedRedis } from '@herald/managed-redis';
+import { countWrites as countSocketWrites } from '../../../test/support/socket-writes';
 import { coalesceWrites } from './write-coalescing';
 
-/** Counts the writes the socket hands to the OS (one per `_write`, one per `_writev` batch). */
+/** Counts the writes of the client's current socket. */
 function countWrites(redis: Redis): { n: number } {
-  const socket = (redis as unknown as { stream: Socket & Record<string, unknown> }).stream;
-  const counter = { n: 0 };
-  for (const name of ['_write', '_writev'] as const) {
-    const original = socket[name] as (...a: unknown[]) => unknown;
-    socket[name] = function (this: Socket, ...args: unknown[]) {
-      counter.n++;
-      return original.apply(this, args);
-    };
-  }
-  return counter;
+  return countSocketWrites((redis as unknown as { stream: Socket }).stream);
 }
 
 async function ready(redis: Redis): Promise<void> {

@@ -1,20 +1,7 @@
 import type { AddressInfo, Socket } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
+import { countWrites } from '../../../../test/support/socket-writes';
 import { inOneWrite } from './one-write';
-
-/** Counts the writes a socket hands to the OS (one per `_write`, one per `_writev` batch). */
-function countWrites(socket: Socket): { n: number } {
-  const s = socket as Socket & Record<string, unknown>;
-  const counter = { n: 0 };
-  for (const name of ['_write', '_writev'] as const) {
-    const original = s[name] as (...a: unknown[]) => unknown;
-    s[name] = function (this: Socket, ...args: unknown[]) {
-      counter.n++;
-      return original.apply(this, args);
-    };
-  }
-  return counter;
-}
 
 describe('inOneWrite', () => {
   let wss: WebSocketServer;
