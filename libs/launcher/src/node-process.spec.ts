@@ -29,6 +29,8 @@ describe('NodeProcess', () => {
 
   it('rejects waitForLog after its timeout, with the output so far', async () => {
     const p = launch(['starting', ...Array<string>(50).fill('.')]);
+    // The timeout starts once the child has printed, so a slow spawn on a loaded box cannot empty the output.
+    await p.waitForLog('starting');
     await expect(p.waitForLog('listening', 100)).rejects.toThrow(/within 100 ms:\nstarting/);
     await p.kill('SIGKILL');
   });
