@@ -78,7 +78,7 @@ export function rows(r: BenchResults): Row[] {
     if (mw) {
       out.push({
         metric: `Clients on one machine (${mw.gateways} gateway processes)`,
-        herald: `${mw.clients.toLocaleString('en')} (${mw.failed} failed; ${kb(mw.rssPerConnBytes)} RSS each; ${(mw.totalRssBytes / 2 ** 30).toFixed(2)} GiB in gateways)`,
+        herald: `${mw.clients.toLocaleString('en')} (${mw.failed} failed${mw.failed && mw.failures ? `: ${JSON.stringify(mw.failures)}` : ''}; ${kb(mw.rssPerConnBytes)} RSS each; ${(mw.totalRssBytes / 2 ** 30).toFixed(2)} GiB in gateways)`,
         baseline: '',
         target: '≥ 100,000',
         verdict: verdict(mw.clients >= 100_000),

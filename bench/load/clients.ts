@@ -330,6 +330,7 @@ async function connect(cmd: ConnectCommand): Promise<void> {
   let next = 0;
   let connected = 0;
   let failed = 0;
+  const causes: FailureCounts = {};
   const worker = async () => {
     while (next < cmd.count) {
       const i = next++;
@@ -346,13 +347,14 @@ async function connect(cmd: ConnectCommand): Promise<void> {
         ready: false,
         onRegister: null,
       };
-      const ok = (await open(c, cmd.urls[urlIndex], cmd.mode, cmd.channels, endpoints)) === null;
-      if (ok) {
+      const cause = await open(c, cmd.urls[urlIndex], cmd.mode, cmd.channels, endpoints);
+      if (cause === null) {
         connected++;
         clientsAdded.push(c);
         for (const ch of c.chids) versionOwner.set(ch, c);
       } else {
         failed++;
+        causes[cause] = (causes[cause] ?? 0) + 1;
         c.ws?.terminate();
         c.sio?.disconnect();
       }
@@ -372,6 +374,7 @@ async function connect(cmd: ConnectCommand): Promise<void> {
     kind: 'connected',
     connected,
     failed,
+    failures: causes,
     endpoints: endpoints ?? [],
     subscriptions,
     ms: Date.now() - t0,

@@ -88,6 +88,8 @@ export interface ConnectResult {
   kind: 'connected';
   connected: number;
   failed: number;
+  /** Why the failed ones failed (ECONNRESET, timeout, hello 503, ...). */
+  failures: FailureCounts;
   /** [url index, channelID, pushEndpoint] */
   endpoints: Array<[number, string, string]>;
   /** Web Push (with wantEndpoints): each subscription's public keys, for the putter. */

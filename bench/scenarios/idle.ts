@@ -56,6 +56,8 @@ export interface IdleResult {
     ratio: number | null;
   };
   machineWide?: {
+    /** Why the failed clients failed (timeout, ECONNRESET, hello 503, ...). */
+    failures?: Record<string, number>;
     gateways: number;
     clients: number;
     failed: number;
@@ -259,7 +261,9 @@ export async function runIdle(
         ack: true,
         concurrency: 100,
       });
-      log(`  ${fleet.connected} connected, ${fleet.failed} failed in ${fleet.ms} ms`);
+      log(
+        `  ${fleet.connected} connected, ${fleet.failed} failed ${JSON.stringify(fleet.failures)} in ${fleet.ms} ms`,
+      );
       try {
         await Promise.all(big.gateways.map((g) => g.memory()));
         const after = await Promise.all(big.gateways.map((g) => settledRss(g.pid)));
@@ -269,6 +273,7 @@ export async function runIdle(
           gateways: machineWide.gateways,
           clients: fleet.connected,
           failed: fleet.failed,
+          failures: fleet.failures,
           connectSeconds: fleet.ms / 1000,
           totalRssBytes: totalRss,
           rssPerConnBytes: Math.round(delta / (fleet.connected || 1)),

@@ -4,7 +4,7 @@ import { startCluster } from '../support/cluster';
 import { forkLoad, stopAll } from '../support/fleet';
 import { delta, tcpExt } from '../support/machine';
 import { fdLimit, openFiles } from '../support/processes';
-import { sleep } from '../support/stats';
+import { sleep, sumCounts } from '../support/stats';
 
 export interface StormResult {
   gateways: number;
@@ -158,9 +158,7 @@ export async function runStorm(
     const tcp = delta(tcp0, tcpExt());
     const survivorFds = cluster.gateways.slice(0, 2).map((g) => openFiles(g.pid));
     const lastAt = Math.max(...waits.map((w) => w.lastAt));
-    const failures: FailureCounts = {};
-    for (const w of waits)
-      for (const [c, n] of Object.entries(w.failures)) failures[c] = (failures[c] ?? 0) + n;
+    const failures = sumCounts(waits.map((w) => w.failures));
     const result: StormResult = {
       gateways: 3,
       clientsPerGateway: victimCount,

@@ -1,6 +1,7 @@
-import type { ClientMode, ConnectResult, StatsResult } from '../load/protocol';
+import type { ClientMode, ConnectResult, FailureCounts, StatsResult } from '../load/protocol';
 import type { BenchSubscription, OpenFailure } from '../load/webpush-message';
 import { forkLoad, LoadProcess, stopAll } from './fleet';
+import { sumCounts } from './stats';
 
 /** Sockets a load process holds at most (the descriptor cap is 20,000 per process). */
 export const PER_PROCESS = 15_000;
@@ -40,6 +41,8 @@ export class ClientFleet {
     readonly connected: number,
     readonly failed: number,
     readonly ms: number,
+    /** Why the failed clients failed, summed over the load processes. */
+    readonly failures: FailureCounts = {},
   ) {}
 
   static async connect(o: FleetOptions): Promise<ClientFleet> {
@@ -69,6 +72,7 @@ export class ClientFleet {
       results.reduce((s, r) => s + (r.connected ?? 0), 0),
       results.reduce((s, r) => s + (r.failed ?? 0), 0),
       Date.now() - t0,
+      sumCounts(results.map((r) => r.failures ?? {})),
     );
   }
 

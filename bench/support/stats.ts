@@ -39,3 +39,10 @@ export function nowUs(): number {
 const MONOTONIC_BASE_US = 1_700_000_000_000_000;
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Counts by key (failure causes, statuses) summed over several reports. */
+export function sumCounts(all: Array<Record<string, number>>): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const counts of all) for (const [k, n] of Object.entries(counts)) sum[k] = (sum[k] ?? 0) + n;
+  return sum;
+}
