@@ -1,4 +1,7 @@
+import type { Socket } from 'node:net';
+import Redis from 'ioredis';
 import { HeraldConfig } from '@herald/config';
+import { countWrites } from '../../../test/support/socket-writes';
 import { ChannelRepository } from './channel.repository';
 import { keys } from './keys';
 import { NodeMessage } from './node-message';
@@ -98,5 +101,28 @@ describe('ChannelRepository.notify batched (real Redis)', () => {
     ];
     for (const p of both) await expect(p).rejects.toThrow('storage unavailable');
     await other.onApplicationShutdown();
+  });
+
+  it('a notification coming while one send is out leaves at once; a third waits for a reply', async () => {
+    const u = await userOn('gone-node');
+    const pauser = new Redis(f.redis.url);
+    // Redis holds every write (NOTIFY_MANY among them) for 500 ms: nothing is answered meanwhile.
+    await pauser.client('PAUSE', 500, 'WRITE');
+    const writes = countWrites((conns.command as unknown as { stream: Socket }).stream);
+    const turns = async () => {
+      for (let i = 0; i < 3; i++) await new Promise(setImmediate);
+    };
+    const a = channels.notify(u.uaid, u.chid, '1', 1, noLimit);
+    await turns();
+    const b = channels.notify(u.uaid, u.chid, '2', 1, noLimit);
+    await turns();
+    const c = channels.notify(u.uaid, u.chid, '3', 1, noLimit);
+    await turns();
+    expect(writes.n).toBe(2);
+    const results = await Promise.all([a, b, c]);
+    expect(results.map((r) => r.kind)).toEqual(['unreached', 'unreached', 'unreached']);
+    expect(writes.n).toBe(3);
+    expect(await conns.command.hget(keys.channels(u.uaid), u.chid)).toBe('3');
+    await pauser.quit();
   });
 });

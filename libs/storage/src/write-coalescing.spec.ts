@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import Redis from 'ioredis';
 import { ManagedRedis } from '@herald/managed-redis';
 import { countWrites as countSocketWrites } from '../../../test/support/socket-writes';
-import { coalesceWrites } from './write-coalescing';
+import { coalesceWrites, flushWrites } from './write-coalescing';
 
 /** Counts the writes of the client's current socket. */
 function countWrites(redis: Redis): { n: number } {
@@ -68,5 +68,29 @@ describe('commands issued in one turn leave in one write (coalesceWrites)', () =
     const writes = countWrites(redis);
     await Promise.all(Array.from({ length: 50 }, () => redis.incr('r')));
     expect(writes.n).toBe(1);
+  });
+
+  it('flushWrites sends a check-phase turn at once, not an iteration later', async () => {
+    const redis = client(true);
+    await ready(redis);
+    const writes = countWrites(redis);
+    const seen = await new Promise<number[]>((resolve) =>
+      setImmediate(() => {
+        const replies = [redis.incr('f'), redis.incr('f')];
+        const corked = writes.n;
+        flushWrites(redis);
+        const flushed = writes.n;
+        void Promise.all(replies).then(() => resolve([corked, flushed, writes.n]));
+      }),
+    );
+    // Held while the turn lasts, out in one write at the flush, nothing more afterwards.
+    expect(seen).toEqual([0, 1, 1]);
+  });
+
+  it('flushWrites on a connection that is not coalesced does nothing', async () => {
+    const redis = client(false);
+    await ready(redis);
+    flushWrites(redis);
+    expect(await redis.incr('g')).toBe(1);
   });
 });

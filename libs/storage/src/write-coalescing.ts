@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type Redis from 'ioredis';
+import type { Cluster, default as Redis } from 'ioredis';
 
 /**
  * Commands issued in one event-loop turn leave in one write: the connection's socket is corked at
@@ -23,17 +23,33 @@ export function coalesceWrites(redis: Redis): Redis {
 }
 
 const COALESCED = Symbol('herald.coalesced');
+const FLUSH = Symbol('herald.flush');
+type Coalesced = Socket & { [COALESCED]?: boolean; [FLUSH]?: () => void };
+
+/**
+ * Sends what this turn has written so far now, not at the check phase: for a caller that issues
+ * its commands from the check phase itself (a setImmediate), where the turn's uncork would wait a
+ * whole loop iteration. A no-op on a connection that is not coalesced (a Cluster).
+ */
+export function flushWrites(redis: Redis | Cluster): void {
+  const socket = (redis as unknown as { stream?: Coalesced }).stream;
+  socket?.[FLUSH]?.();
+}
 
 /** Wraps the socket's write: the first write of a turn corks it, the check phase uncorks it. */
 export function corkPerTurn(socket: Socket): void {
-  const s = socket as Socket & { [COALESCED]?: boolean };
+  const s = socket as Coalesced;
   if (s[COALESCED]) return;
   s[COALESCED] = true;
   let corked = false;
   const uncork = () => {
+    // Flushed early (flushWrites), or a later turn's cork released by an earlier immediate: the
+    // writes leave sooner, never later.
+    if (!corked) return;
     corked = false;
     socket.uncork();
   };
+  s[FLUSH] = uncork;
   const write = socket.write;
   socket.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
     if (!corked && !socket.destroyed) {
