@@ -13,6 +13,14 @@ export class Readiness {
   async status(): Promise<{ ready: boolean; detail: Record<string, string> }> {
     const detail: Record<string, string> = {};
     if (this.draining) detail.drain = 'draining';
+    Object.assign(detail, await this.dependencies());
+    const ready = !this.draining && Object.values(detail).every((v) => v === 'ok');
+    return { ready, detail };
+  }
+
+  /** Each dependency check: 'ok', or why it failed. Draining is not a dependency's failure. */
+  async dependencies(): Promise<Record<string, string>> {
+    const detail: Record<string, string> = {};
     await Promise.all(
       this.checks.map(async ({ name, check }) => {
         try {
@@ -23,8 +31,7 @@ export class Readiness {
         }
       }),
     );
-    const ready = !this.draining && Object.values(detail).every((v) => v === 'ok');
-    return { ready, detail };
+    return detail;
   }
 }
 
