@@ -1,4 +1,5 @@
 import type { VersionUpdate } from '@herald/protocol';
+import { callInChunks, Waiting } from './chunked-calls';
 import { keys } from './keys';
 import { RedisClient, runScript } from './redis-connections';
 
@@ -8,11 +9,9 @@ export interface AckCounts {
   pending: number;
 }
 
-interface QueuedAck {
+interface QueuedAck extends Waiting<AckCounts> {
   uaid: string;
   updates: readonly VersionUpdate[];
-  resolve(counts: AckCounts): void;
-  reject(err: unknown): void;
 }
 
 /**
@@ -56,13 +55,10 @@ export class AckBatch {
     this.timer = null;
     const all = this.queued;
     this.queued = [];
-    const calls: Array<Promise<void>> = [];
-    for (let i = 0; i < all.length; i += MAX_USERS_PER_CALL)
-      calls.push(this.call(all.slice(i, i + MAX_USERS_PER_CALL)));
-    await Promise.all(calls);
+    await callInChunks(all, MAX_USERS_PER_CALL, this.call);
   }
 
-  private call(batch: QueuedAck[]): Promise<void> {
+  private readonly call = (batch: QueuedAck[]): Promise<AckCounts[]> => {
     const chKeys: string[] = [];
     const args: Array<string | number> = [];
     for (const a of batch) {
@@ -70,14 +66,9 @@ export class AckBatch {
       args.push(a.updates.length);
       for (const u of a.updates) args.push(u.channelID, u.version);
     }
-    return runScript<number[]>(this.redis, 'ACK_MANY', chKeys, args).then(
-      (r) => {
-        for (let i = 0; i < batch.length; i++)
-          batch[i].resolve({ acked: r[2 * i], pending: r[2 * i + 1] });
-      },
-      (err: unknown) => {
-        for (const a of batch) a.reject(err);
-      },
+    // Two counts per user, in the order of the batch.
+    return runScript<number[]>(this.redis, 'ACK_MANY', chKeys, args).then((r) =>
+      batch.map((_, i) => ({ acked: r[2 * i], pending: r[2 * i + 1] })),
     );
-  }
+  };
 }

@@ -1,14 +1,13 @@
+import { callInChunks, Waiting } from './chunked-calls';
 import { RedisClient, runScript } from './redis-connections';
 import { flushWrites } from './write-coalescing';
 
 /** NOTIFY's reply (lua/scripts.ts): its status, then what that status carries. */
 export type NotifyReply = [number, string?, string?, string?];
 
-interface QueuedNotify {
+interface QueuedNotify extends Waiting<NotifyReply> {
   keys: string[];
   args: Array<string | number>;
-  resolve(reply: NotifyReply): void;
-  reject(err: unknown): void;
 }
 
 /** At most this many notifications per script call (the script holds Redis while it runs). */
@@ -56,30 +55,20 @@ export class NotifyBatch {
     const all = this.queued;
     this.queued = [];
     this.inFlight++;
-    const calls: Array<Promise<void>> = [];
-    for (let i = 0; i < all.length; i += MAX_PER_CALL)
-      calls.push(this.call(all.slice(i, i + MAX_PER_CALL)));
-    void Promise.all(calls).then(() => {
+    void callInChunks(all, MAX_PER_CALL, this.call).then(() => {
       this.inFlight--;
       // What came meanwhile has waited a round trip already: sent now, not a turn later.
       if (!this.scheduled) this.send();
     });
   }
 
-  private call(batch: QueuedNotify[]): Promise<void> {
+  private readonly call = (batch: QueuedNotify[]): Promise<NotifyReply[]> => {
     const keys: string[] = [];
     const args: Array<string | number> = [];
     for (const n of batch) {
       for (const k of n.keys) keys.push(k);
       for (const a of n.args) args.push(a);
     }
-    return runScript<NotifyReply[]>(this.redis, 'NOTIFY_MANY', keys, args).then(
-      (replies) => {
-        for (let i = 0; i < batch.length; i++) batch[i].resolve(replies[i]);
-      },
-      (err: unknown) => {
-        for (const n of batch) n.reject(err);
-      },
-    );
-  }
+    return runScript<NotifyReply[]>(this.redis, 'NOTIFY_MANY', keys, args);
+  };
 }
