@@ -17,16 +17,15 @@ async function metric(p: HeraldProcess, series: string): Promise<number> {
 }
 
 /**
- * Broadcasts fed by a Megaphone service, as autopush-rs gets them (MEGAPHONE_API_URL): the retry
- * worker polls a real local HTTP server playing Megaphone, and a gateway in its own process tells
- * the subscribed clients. Waits are on frames, poll events and metrics, never on fixed sleeps.
+ * Broadcasts fed by a Megaphone service, as autopush-rs gets them (MEGAPHONE_API_URL): a gateway
+ * process polls a real local HTTP server playing Megaphone and tells its subscribed clients.
+ * Waits are on frames, poll events and metrics, never on fixed sleeps.
  */
 describe('broadcasts from a Megaphone service', () => {
   const token = randomBytes(16).toString('hex');
   let redis: ManagedRedis;
   let db: Redis;
   let megaphone: FakeMegaphone;
-  let worker: HeraldProcess;
   let gateway: HeraldProcess;
   const clients: SimplePushClient[] = [];
 
@@ -36,8 +35,8 @@ describe('broadcasts from a Megaphone service', () => {
     return c;
   };
   const polls = (result: string) =>
-    metric(worker, `herald_megaphone_polls_total{result="${result}"}`);
-  /** Waits until the worker has counted `n` more polls with this result. */
+    metric(gateway, `herald_megaphone_polls_total{result="${result}"}`);
+  /** Waits until the gateway has counted `n` more polls with this result. */
   const counted = async (result: string, n = 2) => {
     const before = await polls(result);
     await waitFor(`${n} more megaphone polls with result ${result}`, async () => {
@@ -50,9 +49,8 @@ describe('broadcasts from a Megaphone service', () => {
     db = new Redis(redis.url);
     megaphone = await FakeMegaphone.start(token);
     megaphone.serve({ [ID]: '"1"', 'kinto:123': 'ver1' });
-    // The worker's first poll is done before it says it listens, so the gateway started next
-    // reads Megaphone's versions from Redis.
-    worker = await startHerald('worker', {
+    // The gateway's first poll is done before it says it listens.
+    gateway = await startHerald('gateway', {
       redisUrl: redis.url,
       env: {
         MEGAPHONE_API_URL: megaphone.url,
@@ -60,12 +58,11 @@ describe('broadcasts from a Megaphone service', () => {
         MEGAPHONE_POLL_INTERVAL_MS: '100',
       },
     });
-    gateway = await startHerald('gateway', { redisUrl: redis.url });
   });
 
   afterAll(async () => {
     for (const c of clients) c.close();
-    await stopAll([gateway, worker]);
+    await stopAll([gateway]);
     await megaphone?.stop();
     db?.disconnect();
     await redis?.stop();
@@ -92,15 +89,18 @@ describe('broadcasts from a Megaphone service', () => {
     megaphone.serve({ [ID]: '"2"', 'kinto:123': 'ver2' });
     expect(await liveA).toEqual({ messageType: 'broadcast', broadcasts: { 'kinto:123': 'ver2' } });
     expect(await liveB).toEqual({ messageType: 'broadcast', broadcasts: { [ID]: '"2"' } });
-    expect(await metric(worker, 'herald_broadcast_changes_total{source="megaphone"}')).toBe(4);
+    // Clients are told before Redis is written (and the write counted): wait for the count.
+    const changes = () => metric(gateway, 'herald_broadcast_changes_total{source="megaphone"}');
+    await waitFor('4 megaphone changes counted', async () => (await changes()) >= 4);
+    expect(await db.hgetall('herald:broadcasts')).toEqual({ [ID]: '"2"', 'kinto:123': 'ver2' });
 
     // The same answer again changes nothing: no frame, no count.
     await megaphone.nextPoll();
     await megaphone.nextPoll();
-    expect(await metric(worker, 'herald_broadcast_changes_total{source="megaphone"}')).toBe(4);
-    expect(await metric(worker, 'herald_megaphone_last_success_timestamp_seconds')).toBeGreaterThan(
-      Date.now() / 1000 - 60,
-    );
+    expect(await changes()).toBe(4);
+    expect(
+      await metric(gateway, 'herald_megaphone_last_success_timestamp_seconds'),
+    ).toBeGreaterThan(Date.now() / 1000 - 60);
 
     // The fake answers 401 to anything but `Bearer <token>`: every poll carried it.
     expect(megaphone.polls).toBeGreaterThan(3);
@@ -110,7 +110,24 @@ describe('broadcasts from a Megaphone service', () => {
     }
   });
 
-  it('keeps the last versions through a failing Megaphone, and the worker up', async () => {
+  it("answers a hello that comes while Megaphone is answering with Megaphone's new version", async () => {
+    // autopush-rs's TestRustWebPushBroadcast hellos as soon as its fake saw the poll arrive: the
+    // hello waits for that answer (here 30 ms away) rather than answer the old version.
+    megaphone.answer = {
+      status: 200,
+      body: JSON.stringify({ broadcasts: { 'kinto:123': 'ver-during' } }),
+      delayMs: 30,
+    };
+    await megaphone.nextArrival();
+    const c = await connect();
+    const hello = await c.helloWebPush('', { 'kinto:123': 'ver0' });
+    expect(hello.broadcasts).toEqual({ 'kinto:123': 'ver-during' });
+    megaphone.serve({ [ID]: '"2"', 'kinto:123': 'ver2' });
+    await megaphone.nextPoll();
+    await megaphone.nextPoll();
+  });
+
+  it('keeps the last versions through a failing Megaphone, and the gateway up', async () => {
     const watcher = await connect();
     await watcher.helloWebPush('', { [ID]: '"2"' });
     const before = await db.hgetall('herald:broadcasts');
@@ -128,8 +145,8 @@ describe('broadcasts from a Megaphone service', () => {
     await counted('unreachable');
 
     expect(await db.hgetall('herald:broadcasts')).toEqual(before);
-    expect(worker.proc.exitCode).toBeNull();
-    expect((await fetch(`http://127.0.0.1:${worker.port}/healthz`)).status).toBe(200);
+    expect(gateway.proc.exitCode).toBeNull();
+    expect((await fetch(`http://127.0.0.1:${gateway.port}/healthz`)).status).toBe(200);
     // A client that connects meanwhile still gets the last good versions.
     const late = await connect();
     expect((await late.helloWebPush('', { [ID]: '"0"' })).broadcasts).toEqual({ [ID]: '"2"' });
@@ -141,8 +158,8 @@ describe('broadcasts from a Megaphone service', () => {
     expect(await live).toEqual({ messageType: 'broadcast', broadcasts: { [ID]: '"3"' } });
 
     // One line when the outage began and one when it ended, not one per failed poll.
-    await worker.waitForLog('megaphone poll answers again');
-    const out = worker.output();
+    await gateway.waitForLog('megaphone poll answers again');
+    const out = gateway.output();
     expect(out.split('megaphone poll failed').length - 1).toBe(1);
     expect(out.split('megaphone poll answers again').length - 1).toBe(1);
   });
@@ -150,7 +167,7 @@ describe('broadcasts from a Megaphone service', () => {
 
 /**
  * autopush-rs's own test settings (`megaphone_api_url` with a trailing slash its FastAPI fake
- * redirects, `megaphone_api_token` holding `Bearer <hex>`), and a worker without a URL beside it.
+ * redirects, `megaphone_api_token` holding `Bearer <hex>`), and a gateway without a URL beside it.
  */
 describe('Megaphone set as autopush-rs sets it, and not set at all', () => {
   it('follows the redirect, sends the token as given, and polls nothing when unset', async () => {
@@ -162,11 +179,11 @@ describe('Megaphone set as autopush-rs sets it, and not set at all', () => {
     let off: HeraldProcess | undefined;
     let on: HeraldProcess | undefined;
     try {
-      off = await startHerald('worker', {
+      off = await startHerald('gateway', {
         redisUrl: redis.url,
         env: { MEGAPHONE_API_TOKEN: token, MEGAPHONE_POLL_INTERVAL_MS: '100' },
       });
-      on = await startHerald('worker', {
+      on = await startHerald('gateway', {
         redisUrl: redis.url,
         env: {
           MEGAPHONE_API_URL: `${megaphone.url}/`,
@@ -178,7 +195,7 @@ describe('Megaphone set as autopush-rs sets it, and not set at all', () => {
       for (let i = 0; i < 3; i++) await megaphone.nextPoll();
       expect(new Set(megaphone.authorizations)).toEqual(new Set([`Bearer ${token}`]));
 
-      // The worker without a URL lived through those polls and made none of its own.
+      // The gateway without a URL lived through those polls and made none of its own.
       expect(off.output()).not.toContain('polling megaphone');
       expect(on.output()).toContain('polling megaphone');
       for (const result of ['ok', 'timeout', 'unreachable', 'http_error', 'bad_body']) {

@@ -2,8 +2,8 @@ import { EventEmitter, once } from 'node:events';
 import { createServer, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 
-/** What the fake answers to an authorized poll; 'hang' never answers. */
-export type MegaphoneAnswer = { status: number; body: string } | 'hang';
+/** What the fake answers to an authorized poll (after `delayMs`); 'hang' never answers. */
+export type MegaphoneAnswer = { status: number; body: string; delayMs?: number } | 'hang';
 
 /**
  * A Megaphone service as autopush-rs's integration tests fake it: `GET /v1/broadcasts` answers
@@ -46,6 +46,14 @@ export class FakeMegaphone {
     return once(this.events, 'poll', { signal: AbortSignal.timeout(timeoutMs) });
   }
 
+  /**
+   * Resolves when the next poll arrives, before it is answered: the moment autopush-rs's tests
+   * take for "Megaphone was polled" (their fake sets its event in the request handler).
+   */
+  nextArrival(timeoutMs = 10_000): Promise<unknown> {
+    return once(this.events, 'arrival', { signal: AbortSignal.timeout(timeoutMs) });
+  }
+
   /** Down: connections refused until start(). Hanging polls are cut. */
   async stop(): Promise<void> {
     this.server.closeAllConnections();
@@ -74,13 +82,21 @@ export class FakeMegaphone {
         return;
       }
       this.polls++;
-      this.reply(res);
+      this.events.emit('arrival');
+      const a = this.answer;
+      if (a !== 'hang' && a.delayMs) {
+        setTimeout(() => {
+          this.reply(res, a);
+          this.events.emit('poll');
+        }, a.delayMs);
+        return;
+      }
+      this.reply(res, a);
       this.events.emit('poll');
     });
   }
 
-  private reply(res: ServerResponse): void {
-    const a = this.answer;
+  private reply(res: ServerResponse, a: MegaphoneAnswer): void {
     if (a === 'hang') return;
     res.writeHead(a.status, { 'content-type': 'application/json' }).end(a.body);
   }
