@@ -88,7 +88,7 @@ export const configSchema = z.object({
   /** Failed admin authentications one address may make per minute before it gets 429. */
   ADMIN_AUTH_FAILURES_PER_MINUTE: int(10, 1),
   /**
-   * Megaphone (autopush's broadcast service), polled by the retry worker: its `GET` answers
+   * Megaphone (autopush's broadcast service), polled by every gateway: its `GET` answers
    * `{"broadcasts": {id: version}}`. Unset: no polling (broadcasts come from the admin endpoint).
    */
   MEGAPHONE_API_URL: z
