@@ -95,9 +95,12 @@ describe('broadcasts from a Megaphone service', () => {
     expect(await db.hgetall('herald:broadcasts')).toEqual({ [ID]: '"2"', 'kinto:123': 'ver2' });
 
     // The same answer again changes nothing: no frame, no count.
+    const frames = () => [a, b].map((c) => c.received.filter((f) => f.messageType === 'broadcast'));
+    const seen = frames();
     await megaphone.nextPoll();
     await megaphone.nextPoll();
     expect(await changes()).toBe(4);
+    expect(frames()).toEqual(seen);
     expect(
       await metric(gateway, 'herald_megaphone_last_success_timestamp_seconds'),
     ).toBeGreaterThan(Date.now() / 1000 - 60);
