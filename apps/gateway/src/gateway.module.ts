@@ -7,6 +7,7 @@ import { endpointTokenCodecProvider } from '@herald/tokens';
 import { wakeupPolicyProvider } from '@herald/wakeup';
 import { messageIdCodecProvider } from '@herald/webpush';
 import { BroadcastService } from './handlers/broadcast.service';
+import { MegaphonePoller } from './megaphone/megaphone.poller';
 import { SimplePushProtocol } from './protocols/simplepush/simplepush.protocol';
 import { WebPushProtocol } from './protocols/webpush/webpush.protocol';
 import { Protocols } from './protocols/protocols';
@@ -40,6 +41,7 @@ import { connectionCap, processOpenFilesLimit } from './connection/connection-ca
     WebPushProtocol,
     Protocols,
     BroadcastService,
+    MegaphonePoller,
     {
       provide: CONNECTION_CAP,
       useFactory: (c: HeraldConfig) => connectionCap(c.MAX_CONNECTIONS, processOpenFilesLimit()),

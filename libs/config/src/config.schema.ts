@@ -87,6 +87,22 @@ export const configSchema = z.object({
   ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   /** Failed admin authentications one address may make per minute before it gets 429. */
   ADMIN_AUTH_FAILURES_PER_MINUTE: int(10, 1),
+  /**
+   * Megaphone (autopush's broadcast service), polled by every gateway: its `GET` answers
+   * `{"broadcasts": {id: version}}`. Unset: no polling (broadcasts come from the admin endpoint).
+   */
+  MEGAPHONE_API_URL: z
+    .string()
+    .url()
+    .regex(/^https?:\/\//i, 'an http:// or https:// URL')
+    .optional(),
+  /** Its token: `Authorization: Bearer <token>` (sent as it is when it already names a scheme). */
+  MEGAPHONE_API_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]+( [\x21-\x7e]+)?$/, 'printable ASCII, at most one space (scheme token)')
+    .optional(),
+  /** Between the end of one poll and the next; autopush's default is 30 s. */
+  MEGAPHONE_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   WEBPUSH_MAX_MESSAGES_PER_UAID: int(100, 1),
   WEBPUSH_BATCH_SIZE: int(10, 1),
   /**

@@ -52,6 +52,36 @@ describe('loadConfig', () => {
     ).toHaveLength(32);
   });
 
+  it('polls Megaphone only with a URL and its token, every 100 ms to 1 h (default 30 s)', () => {
+    const dir = dataDir();
+    const off = loadConfig({ HERALD_DATA_DIR: dir });
+    expect(off.MEGAPHONE_API_URL).toBeUndefined();
+    expect(off.MEGAPHONE_POLL_INTERVAL_MS).toBe(30_000);
+    const on = loadConfig({
+      HERALD_DATA_DIR: dir,
+      MEGAPHONE_API_URL: 'http://megaphone:8080/v1/broadcasts',
+      MEGAPHONE_API_TOKEN: 'Bearer 0123abcd',
+      MEGAPHONE_POLL_INTERVAL_MS: '1000',
+    });
+    expect(on).toMatchObject({
+      MEGAPHONE_API_URL: 'http://megaphone:8080/v1/broadcasts',
+      MEGAPHONE_API_TOKEN: 'Bearer 0123abcd',
+      MEGAPHONE_POLL_INTERVAL_MS: 1000,
+    });
+    expect(() =>
+      loadConfig({ HERALD_DATA_DIR: dir, MEGAPHONE_API_URL: 'http://megaphone/v1/broadcasts' }),
+    ).toThrow(/MEGAPHONE_API_TOKEN: required/);
+    expect(() =>
+      loadConfig({ MEGAPHONE_API_URL: 'ftp://megaphone/', MEGAPHONE_API_TOKEN: 't' }),
+    ).toThrow(/MEGAPHONE_API_URL/);
+    expect(() => loadConfig({ MEGAPHONE_API_TOKEN: 'two\nlines' })).toThrow(/MEGAPHONE_API_TOKEN/);
+    for (const bad of ['99', '3600001', 'often']) {
+      expect(() => loadConfig({ MEGAPHONE_POLL_INTERVAL_MS: bad })).toThrow(
+        /MEGAPHONE_POLL_INTERVAL_MS/,
+      );
+    }
+  });
+
   it('treats empty strings as unset', () => {
     const c = loadConfig({ HERALD_DATA_DIR: dataDir(), GATEWAY_PORT: '', REDIS_URL: '' });
     expect(c.GATEWAY_PORT).toBe(8080);

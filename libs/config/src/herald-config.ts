@@ -70,6 +70,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
   if (raw.REDELIVERY_MAX_DELAY_MS < raw.REDELIVERY_DELAY_MS) {
     throw new ConfigError('REDELIVERY_MAX_DELAY_MS: must be at least REDELIVERY_DELAY_MS');
   }
+  if (raw.MEGAPHONE_API_URL && !raw.MEGAPHONE_API_TOKEN) {
+    // As autopush: a Megaphone without a token would answer 401 to every poll.
+    throw new ConfigError('MEGAPHONE_API_TOKEN: required when MEGAPHONE_API_URL is set');
+  }
   const { ENDPOINT_SECRET, PUBLIC_URL, NODE_ID, ...rest } = raw;
   return {
     ...rest,

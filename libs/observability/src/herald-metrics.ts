@@ -196,7 +196,17 @@ export const metrics = {
   }),
   broadcastChanges: new Counter({
     name: 'herald_broadcast_changes_total',
-    help: 'broadcast versions changed by the operator (admin endpoint)',
+    help: 'broadcast versions changed, by source (admin endpoint, megaphone poll)',
+    labelNames: ['source'] as const,
+  }),
+  megaphonePolls: new Counter({
+    name: 'herald_megaphone_polls_total',
+    help: 'polls of the Megaphone service by result (ok, or why the last versions were kept)',
+    labelNames: ['result'] as const,
+  }),
+  megaphoneLastSuccess: new Gauge({
+    name: 'herald_megaphone_last_success_timestamp_seconds',
+    help: 'when a Megaphone poll last succeeded (unix seconds; 0: never, or polling is off)',
   }),
   adminAuthFailures: new Counter({
     name: 'herald_admin_auth_failures_total',

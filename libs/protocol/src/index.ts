@@ -5,6 +5,7 @@ export * from './close-codes';
 export * from './client-frames';
 export * from './server-frames';
 export * from './webpush-frames';
+export * from './broadcast-entry';
 export * from './session';
 export * from './dialect';
 export { DIALECTS } from './dialects';

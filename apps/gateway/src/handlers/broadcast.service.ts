@@ -70,6 +70,19 @@ export class BroadcastService implements OnApplicationBootstrap {
     }
   }
 
+  /**
+   * Versions this node learnt itself (its Megaphone poll), applied at once, before Redis and the
+   * pub/sub echo have them: the echo then finds nothing new. Returns the ids that changed here.
+   */
+  apply(versions: Record<string, string>): Record<string, string> {
+    const changed: Record<string, string> = {};
+    for (const [id, v] of Object.entries(versions)) {
+      if (this.current.get(id) !== v) changed[id] = v;
+    }
+    if (Object.keys(changed).length) this.changed(changed);
+    return changed;
+  }
+
   forget(conn: Connection): void {
     this.subscribers.delete(conn);
   }

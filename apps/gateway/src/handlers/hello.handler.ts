@@ -9,6 +9,7 @@ import { AddressLimits } from '../connection/address-limits';
 import { ConnectionRegistry } from '../connection/connection-registry';
 import { inOneWrite } from '../connection/one-write';
 import { GATEWAY_LOGGER } from '../gateway.tokens';
+import { MegaphonePoller } from '../megaphone/megaphone.poller';
 import { Protocols } from '../protocols/protocols';
 
 /**
@@ -26,6 +27,7 @@ export class HelloHandler {
     private readonly wakeup: WakeupPolicy,
     private readonly limits: AddressLimits,
     private readonly protocols: Protocols,
+    private readonly megaphone: MegaphonePoller,
   ) {}
 
   async handle(conn: Connection, frame: HelloFrame): Promise<void> {
@@ -45,6 +47,10 @@ export class HelloHandler {
       conn.uaid = given;
     }
     conn.early = [];
+    // A Megaphone answer being applied is waited for (briefly) beside the hello script, so the
+    // reply's broadcasts include it; node messages meanwhile are still buffered in `early`.
+    const broadcastsSettled =
+      frame.broadcasts && Object.keys(frame.broadcasts).length ? this.megaphone.settled() : null;
     let result: HelloResult | null;
     // A new UAID is kept for USER_IDLE_TTL_SECONDS: each address has a budget of them. Spent, only
     // a known UAID is resumed.
@@ -75,6 +81,7 @@ export class HelloHandler {
       metrics.addressLimited.inc({ limit: 'new_uaids' });
       return this.refuse(conn, 429, 'too many new UAIDs from this address');
     }
+    if (broadcastsSettled) await broadcastsSettled;
     if (conn.closed) return;
 
     if (given && result.uaid !== given) {

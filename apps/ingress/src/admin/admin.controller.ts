@@ -36,7 +36,7 @@ export class AdminController {
     const changes = parseBroadcastsBody(req.body);
     if (typeof changes === 'string') return sendPushError(reply, 400, Errno.BAD_BODY, changes);
     const changed = await this.broadcasts.set(changes);
-    metrics.broadcastChanges.inc(Object.keys(changed).length);
+    metrics.broadcastChanges.inc({ source: 'admin' }, Object.keys(changed).length);
     return reply.code(200).send({ changed });
   }
 

@@ -1,4 +1,4 @@
-const ID = /^[A-Za-z0-9_./:-]{1,128}$/;
+import { broadcastEntryError } from '@herald/protocol';
 
 /**
  * The body of `PUT /admin/broadcasts`: a JSON object `{ "<id>": "<version>" }` (a number is taken
@@ -16,12 +16,10 @@ export function parseBroadcastsBody(body: unknown): Record<string, string> | str
   }
   const out: Record<string, string> = {};
   for (const [id, v] of Object.entries(value as Record<string, unknown>)) {
-    if (!ID.test(id) || id === 'errors') return `invalid broadcast id "${id.slice(0, 40)}"`;
     const version = typeof v === 'number' && Number.isFinite(v) ? String(v) : v;
-    if (typeof version !== 'string' || !version || version.length > 200) {
-      return `version of "${id}" must be a non-empty string`;
-    }
-    out[id] = version;
+    const error = broadcastEntryError(id, version);
+    if (error) return error;
+    out[id] = version as string;
   }
   return Object.keys(out).length ? out : 'no broadcasts given';
 }
