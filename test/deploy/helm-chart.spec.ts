@@ -600,6 +600,50 @@ describe('value variants', () => {
     expect(none.env?.some((e) => e.name === 'REDIS_PASSWORD')).toBe(false);
   });
 
+  it("passes Megaphone's URL through the ConfigMap and its token through the Secret only", () => {
+    const url = 'https://megaphone.example/v1/broadcasts';
+    const objs = render(
+      [],
+      [
+        `config.megaphoneApiUrl=${url}`,
+        'config.megaphonePollIntervalMs=5000',
+        'secrets.megaphoneApiToken=m3gaph0ne',
+      ],
+    );
+    validateAll(objs);
+    const cm = one<IConfigMap>(objs, 'ConfigMap', `${RELEASE}-herald-config`);
+    expect(cm.data?.MEGAPHONE_API_URL).toBe(url);
+    expect(cm.data?.MEGAPHONE_POLL_INTERVAL_MS).toBe('5000');
+    expect(JSON.stringify(cm.data)).not.toContain('m3gaph0ne');
+    const secret = one<ISecret>(objs, 'Secret', `${RELEASE}-herald-secrets`);
+    expect(Buffer.from(secret.data?.MEGAPHONE_API_TOKEN ?? '', 'base64').toString()).toBe(
+      'm3gaph0ne',
+    );
+    const c = container(one<IDeployment>(objs, 'Deployment', name('gateway')));
+    expect(envVar(c, 'MEGAPHONE_API_TOKEN').valueFrom?.secretKeyRef).toEqual({
+      name: `${RELEASE}-herald-secrets`,
+      key: 'MEGAPHONE_API_TOKEN',
+    });
+    const mine = render([], [`config.megaphoneApiUrl=${url}`, 'secrets.existingSecret=mine']);
+    expect(
+      envVar(
+        container(one<IDeployment>(mine, 'Deployment', name('gateway'))),
+        'MEGAPHONE_API_TOKEN',
+      ).valueFrom?.secretKeyRef,
+    ).toEqual({ name: 'mine', key: 'MEGAPHONE_API_TOKEN' });
+    // Off by default: neither the URL nor a token variable.
+    const off = render([], []);
+    expect(one<IConfigMap>(off, 'ConfigMap', `${RELEASE}-herald-config`).data).not.toHaveProperty(
+      'MEGAPHONE_API_URL',
+    );
+    const offGateway = container(one<IDeployment>(off, 'Deployment', name('gateway')));
+    expect(offGateway.env?.some((e) => e.name === 'MEGAPHONE_API_TOKEN')).toBe(false);
+    expect(renderError([`config.megaphoneApiUrl=${url}`])).toContain(
+      'config.megaphoneApiUrl needs its token',
+    );
+    expect(renderError(['config.megaphoneApiUrl=ftp://m'])).toContain('megaphoneApiUrl');
+  });
+
   it('keeps a given ENDPOINT_SECRET verbatim', () => {
     const hex = createHash('sha256').update('herald').digest('hex');
     const objs = render([], [`secrets.endpointSecret=${hex}`]);

@@ -101,6 +101,18 @@ Exactly one source must be configured; anything else fails the render with a mes
 {{- first $modes }}
 {{- end }}
 
+{{/*
+Megaphone (broadcasts): the URL goes to the ConfigMap, its token only ever to the Secret.
+*/}}
+{{- define "herald.checkMegaphone" -}}
+{{- if and .Values.config.megaphoneApiUrl (not .Values.secrets.existingSecret) (not .Values.secrets.megaphoneApiToken) }}
+{{- fail "config.megaphoneApiUrl needs its token: secrets.megaphoneApiToken, or MEGAPHONE_API_TOKEN in secrets.existingSecret" }}
+{{- end }}
+{{- if and .Values.secrets.megaphoneApiToken .Values.secrets.existingSecret }}
+{{- fail "secrets.megaphoneApiToken is ignored with secrets.existingSecret: put MEGAPHONE_API_TOKEN in that Secret" }}
+{{- end }}
+{{- end }}
+
 {{- define "herald.redisServiceName" -}}
 {{- printf "%s-redis" (include "herald.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
@@ -220,6 +232,13 @@ env:
       secretKeyRef:
         name: {{ include "herald.secretName" .ctx }}
         key: {{ .ctx.Values.secrets.keys.redisPassword }}
+  {{- end }}
+  {{- if .ctx.Values.config.megaphoneApiUrl }}
+  - name: MEGAPHONE_API_TOKEN
+    valueFrom:
+      secretKeyRef:
+        name: {{ include "herald.secretName" .ctx }}
+        key: {{ .ctx.Values.secrets.keys.megaphoneApiToken }}
   {{- end }}
   {{- /* Behind the chart's own Ingress the controller is the one hop that names the client. */}}
   {{- if and (not .ctx.Values.config.trustProxy) (dig "ingress" "enabled" false .values) }}
