@@ -1,6 +1,6 @@
 import { ManagedRedis } from '@herald/managed-redis';
 import { HeraldProcess, startHerald } from '../support/herald-process';
-import { runAbuse } from '../hardening/support/abuse-run';
+import { killHostiles, runAbuse } from '../hardening/support/abuse-run';
 
 /**
  * Issue 13's abuse run, long: a minute of twice the hostile sockets of the short run in
@@ -20,6 +20,7 @@ const LONG = process.env.CHAOS_LONG === '1';
     });
   });
   afterAll(async () => {
+    killHostiles();
     await gateway?.kill('SIGKILL');
     await redis?.stop();
   });

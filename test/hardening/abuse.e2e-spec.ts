@@ -1,6 +1,6 @@
 import { ManagedRedis } from '@herald/managed-redis';
 import { HeraldProcess, startHerald } from '../support/herald-process';
-import { runAbuse } from './support/abuse-run';
+import { killHostiles, runAbuse } from './support/abuse-run';
 
 /**
  * Issue 13's "done when", short: 8 hostile sockets flooding pings and frames (items 1 and 2) plus
@@ -20,6 +20,7 @@ describe('hardening: one hostile client cannot take a gateway down', () => {
     });
   });
   afterAll(async () => {
+    killHostiles();
     await gateway?.kill('SIGKILL');
     await redis?.stop();
   });

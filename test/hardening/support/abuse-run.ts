@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HeraldProcess } from '../../support/herald-process';
@@ -61,6 +61,15 @@ const percentile = (sorted: number[], p: number) =>
     ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
     : NaN;
 
+/** Hostile processes still running: a test that timed out never reaches its own cleanup. */
+const hostiles = new Set<ChildProcess>();
+
+/** For afterAll: SIGKILLs every hostile process this file started that is still running. */
+export function killHostiles(): void {
+  for (const h of hostiles) h.kill('SIGKILL');
+  hostiles.clear();
+}
+
 /**
  * Hostile sockets (hostile-clients.js, its own process) against one gateway while well-behaved
  * clients register one channel after another; samples the gateway's RSS all along.
@@ -101,6 +110,8 @@ export async function runAbuse(gateway: HeraldProcess, o: AbuseOptions): Promise
     ],
     { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] },
   );
+  hostiles.add(hostile);
+  hostile.once('exit', () => hostiles.delete(hostile));
   let attackAt = Infinity;
   const counts = new Promise<HostileCounts>((resolve) =>
     hostile.on('message', (m: HostileCounts | { started: true }) => {

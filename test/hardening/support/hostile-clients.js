@@ -79,6 +79,8 @@ function silent(local) {
   });
 }
 
+// The test that started this process is gone (it timed out, its worker exited): stop attacking.
+process.on('disconnect', () => process.exit(0));
 process.send?.({ started: true });
 for (let i = 0; i < opts.ping; i++) wsClient('ping', `127.0.1.${i + 1}`);
 for (let i = 0; i < opts.flood; i++) wsClient('flood', `127.0.2.${i + 1}`);
