@@ -9,6 +9,10 @@ import { killHostiles, runAbuse } from './support/abuse-run';
  * (p99). `npm run chaos` runs the same for a minute (test/chaos/abuse.e2e-spec.ts).
  */
 describe('hardening: one hostile client cannot take a gateway down', () => {
+  // The 50 ms p99 is measured on two shared cores beside the attacker and jest: about one run in
+  // four has a burst of slow samples there. A miss is retried (twice), never accepted: the gateway
+  // going down, its memory or its cuts fail every attempt alike.
+  jest.retryTimes(2, { logErrorsBeforeRetry: true });
   let redis: ManagedRedis;
   let gateway: HeraldProcess;
 
@@ -32,7 +36,8 @@ describe('hardening: one hostile client cannot take a gateway down', () => {
       flood: 2,
       ack: 2,
       silent: 300,
-      wellBehaved: 3,
+      // ~400 timed registers: their p99 is not one or two slow samples, as it was with ~130.
+      wellBehaved: 10,
       gapMs: 150,
       warmupMs: 1_000,
     });
@@ -40,7 +45,7 @@ describe('hardening: one hostile client cannot take a gateway down', () => {
     expect(f.gatewayExited).toBe(false);
     expect(f.rssPeakMiB - f.rssBeforeMiB).toBeLessThan(64);
     expect(f.failed).toBe(0);
-    expect(f.registers).toBeGreaterThan(50);
+    expect(f.registers).toBeGreaterThan(200);
     expect(f.p99Ms).toBeLessThan(50);
     // The gateway cut what it had to: pong floods, costly frames, sockets that never upgrade.
     expect(f.hostile.closedByServer.ping ?? 0).toBeGreaterThan(0);
